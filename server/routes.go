@@ -1,0 +1,44 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// routes is the whole HTTP surface, top to bottom. Middleware order follows
+// SPEC §2.7: routing (404/405), body size (413), authentication (401), the
+// route's own guards, then the handler.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.requestIDs, s.accessLog, recoverer)
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.readBody, s.authenticate)
+
+		r.With(sandboxResellerRoute).Post("/v1/sandboxIndirectReseller", s.createReseller)
+		r.With(sandboxResellerRoute).Delete("/v1/sandboxIndirectReseller/{resellerId}", s.deleteReseller)
+		r.With(appUserOnly).Get("/v1/relationships", s.listRelationships)
+	})
+
+	r.Get("/_mock/health", s.health)
+	r.Get("/_mock/ready", s.readiness)
+
+	s.paths = newPathNormalizer(r)
+	return s.paths.wrap(r)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, &routeError{http.StatusNotFound, codeNotFound,
+		"Not found: no route " + r.Method + " " + r.URL.Path + ". The README's endpoint table lists what the mock serves."})
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	allowed := s.paths.allowed(r)
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	writeError(w, r, &routeError{http.StatusMethodNotAllowed, codeInvalidInput,
+		"Method not allowed: " + r.URL.Path + " accepts " + strings.Join(allowed, ", ") + ", not " + r.Method + "."})
+}

@@ -1,0 +1,107 @@
+// Package server is mocksandbox's HTTP surface: the Partner Center routes
+// under /v1, the /_mock control API, middleware, wire types and the single
+// mapping from errors to Partner Center error bodies.
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/rs/zerolog"
+
+	"github.com/mocksandbox/mocksandbox/store"
+)
+
+// Config is what a Server needs. Store and Logger are required.
+type Config struct {
+	Store       *store.Store
+	Logger      zerolog.Logger
+	Version     string
+	Idempotency store.IdempotencyMode
+	MaxBody     int64 // bytes; 0 means 1 MiB
+}
+
+// Server serves the mock. Create it with New.
+type Server struct {
+	store       *store.Store
+	log         zerolog.Logger
+	version     string
+	serverID    string
+	idempotency store.IdempotencyMode
+	maxBody     int64
+	ready       atomic.Bool
+	paths       *pathNormalizer
+	handler     http.Handler
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	s := &Server{
+		store:       cfg.Store,
+		log:         cfg.Logger,
+		version:     cfg.Version,
+		serverID:    "mocksandbox-" + strings.ReplaceAll(cfg.Version, ".", "-"),
+		idempotency: cfg.Idempotency,
+		maxBody:     cfg.MaxBody,
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = 1 << 20
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// MarkReady makes /_mock/ready answer 200; call it once the fixtures are seeded.
+func (s *Server) MarkReady() { s.ready.Store(true) }
+
+// write runs a state-changing handler in one store transaction, keyed for
+// idempotency on the caller's account, MS-RequestId, method and path.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, tx *store.Tx) store.Response) {
+	req := requestOf(r)
+	opts := store.WriteOptions{Mode: s.idempotency}
+	if req.keyed {
+		opts.Key = &store.IdempotencyKey{
+			Account:   req.principal.Account.ID,
+			RequestID: req.requestID,
+			Method:    r.Method,
+			Path:      strings.ToLower(r.URL.Path),
+		}
+		opts.Fingerprint = fingerprint(req.body)
+	}
+	ctx := r.Context()
+	res, err := s.store.Write(ctx, opts, func(tx *store.Tx) store.Response { return fn(ctx, tx) })
+	if err != nil {
+		if !errors.Is(err, store.ErrIdempotencyMismatch) {
+			zerolog.Ctx(ctx).Error().Err(err).Msg("write transaction failed")
+		}
+		writeError(w, r, err)
+		return
+	}
+	if res.Replayed {
+		w.Header().Set("X-Mocksandbox-Replayed", "true")
+	}
+	writeResponse(w, r, res.Response)
+}
+
+// fail is errorResponse for handlers running inside write.
+func fail(ctx context.Context, err error) store.Response {
+	return errorResponse(zerolog.Ctx(ctx), sourcePartnerCenter, err)
+}
+
+// respondJSON answers a read with a JSON body.
+func respondJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	writeResponse(w, r, jsonResponse(status, v))
+}
+
+func jsonResponse(status int, v any) store.Response {
+	return store.Response{Status: status, ContentType: contentTypeJSON, Body: mustJSON(v)}
+}

@@ -1,0 +1,418 @@
+// Package store owns mocksandbox's state: the SQLite database, its embedded
+// migrations, the domain types and every transaction. Writes are serialised
+// by SQLite itself (one writer connection, BEGIN IMMEDIATE), so a limit count,
+// the insert it guards and the stored idempotent response always commit
+// together or not at all.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	mrand "math/rand/v2"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Options configure Open.
+type Options struct {
+	// Path is the database file. Empty means an in-memory database that is
+	// shared by every pooled connection and lives until Close.
+	Path string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Seed, when non-zero, makes generated ids and passwords reproducible.
+	Seed uint64
+	// IdempotencyTTL is how long a stored response is replayed (0: 24h).
+	IdempotencyTTL time.Duration
+}
+
+// Store is the database handle. It is safe for concurrent use.
+type Store struct {
+	wdb  *sql.DB   // one connection: all writes, in BEGIN IMMEDIATE transactions
+	rdb  *sql.DB   // a pool for reads
+	keep *sql.Conn // holds an in-memory database open for the Store's life
+
+	closeOnce sync.Once
+	closeErr  error
+
+	now    func() time.Time
+	ttl    time.Duration
+	randMu sync.Mutex
+	rand   io.Reader
+}
+
+// Open opens (creating if needed) the database and applies migrations.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	s := &Store{now: opts.Now, ttl: opts.IdempotencyTTL, rand: rand.Reader}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.ttl <= 0 {
+		s.ttl = 24 * time.Hour
+	}
+	if opts.Seed != 0 {
+		s.rand = mrand.NewChaCha8(seedBytes(opts.Seed))
+	}
+
+	var base string
+	params := url.Values{}
+	params.Set("_busy_timeout", "10000")
+	params.Set("_foreign_keys", "on")
+	if opts.Path == "" {
+		// The memdb VFS shares one database between every connection that
+		// opens the same "/name" in this process, with normal file locking,
+		// unlike ":memory:" (one database per connection).
+		base = "file:/mocksandbox-" + uuid.NewString()
+		params.Set("vfs", "memdb")
+	} else {
+		base = "file:" + opts.Path
+		params.Set("_journal_mode", "WAL")
+		params.Set("_synchronous", "NORMAL")
+	}
+	readParams := params.Encode()
+	params.Set("_txlock", "immediate")
+
+	var err error
+	if s.wdb, err = sql.Open("sqlite3", base+"?"+params.Encode()); err != nil {
+		return nil, err
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetConnMaxLifetime(0)
+	if s.rdb, err = sql.Open("sqlite3", base+"?"+readParams); err != nil {
+		s.wdb.Close()
+		return nil, err
+	}
+	s.rdb.SetMaxOpenConns(8)
+	s.rdb.SetMaxIdleConns(8)
+	s.rdb.SetConnMaxLifetime(0)
+	if opts.Path == "" {
+		if s.keep, err = s.rdb.Conn(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open in-memory database: %w", err)
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate %s: %w", describe(opts.Path), err)
+	}
+	return s, nil
+}
+
+func describe(path string) string {
+	if path == "" {
+		return "in-memory database"
+	}
+	return path
+}
+
+func seedBytes(seed uint64) [32]byte {
+	var b [32]byte
+	for i := range 4 {
+		v := seed + uint64(i)*0x9e3779b97f4a7c15
+		for j := range 8 {
+			b[i*8+j] = byte(v >> (8 * j))
+		}
+	}
+	return b
+}
+
+// Close checkpoints the WAL (for a file database) and closes every
+// connection. Later calls return the first call's result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
+	var errs []error
+	if s.wdb != nil {
+		if _, err := s.wdb.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.keep != nil {
+		errs = append(errs, s.keep.Close())
+	}
+	if s.rdb != nil {
+		errs = append(errs, s.rdb.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// migrate applies every embedded migration not yet recorded, each in its own
+// transaction, in file-name order.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.wdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := s.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) migrateFile(ctx context.Context, name string) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrationFS.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name) VALUES (?)`, name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Tx is one write transaction. Its domain methods are the only way state
+// changes; they run inside Store.Write.
+type Tx struct {
+	tx  *sql.Tx
+	now time.Time // captured once per transaction
+	s   *Store
+}
+
+// Now is the transaction's clock reading, shared by everything it writes.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// newID returns a fresh lower-case GUID from the store's id source.
+func (tx *Tx) newID() string {
+	tx.s.randMu.Lock()
+	defer tx.s.randMu.Unlock()
+	id, err := uuid.NewRandomFromReader(tx.s.rand)
+	if err != nil {
+		panic(fmt.Sprintf("id source failed: %v", err)) // crypto/rand and ChaCha8 do not fail
+	}
+	return id.String()
+}
+
+// newPassword returns a generated password that meets Entra's complexity
+// rules: upper, lower, digit and symbol, 16 characters.
+func (tx *Tx) newPassword() string {
+	const (
+		upper  = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+		lower  = "abcdefghijkmnopqrstuvwxyz"
+		digits = "23456789"
+		symbol = "!@#$%*+-?"
+	)
+	sets := []string{upper, lower, digits, symbol}
+	tx.s.randMu.Lock()
+	defer tx.s.randMu.Unlock()
+	buf := make([]byte, 16)
+	if _, err := io.ReadFull(tx.s.rand, buf); err != nil {
+		panic(fmt.Sprintf("password source failed: %v", err))
+	}
+	out := make([]byte, len(buf))
+	for i, b := range buf {
+		set := sets[i%len(sets)]
+		if i >= len(sets) {
+			set = upper + lower + digits
+		}
+		out[i] = set[int(b)%len(set)]
+	}
+	return string(out)
+}
+
+// update runs fn in one write transaction and commits if fn succeeds.
+func (s *Store) update(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	if err := fn(&Tx{tx: sqlTx, now: s.now().UTC(), s: s}); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// Response is a stored answer to a keyed request, replayed byte for byte.
+type Response struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// IdempotencyKey identifies a request for replay (SPEC §6).
+type IdempotencyKey struct {
+	Account   string
+	RequestID string
+	Method    string
+	Path      string // normalised, lower-case, without the query
+}
+
+// IdempotencyMode says what a reused key with a different body does.
+type IdempotencyMode int
+
+const (
+	// Strict refuses the request with ErrIdempotencyMismatch.
+	Strict IdempotencyMode = iota
+	// Lenient processes it as new and stores its response instead.
+	Lenient
+)
+
+// WriteOptions configure one Store.Write.
+type WriteOptions struct {
+	Key         *IdempotencyKey // nil: not keyed
+	Fingerprint []byte          // digest of the canonical request body
+	Mode        IdempotencyMode
+}
+
+// WriteResult is what Store.Write did.
+type WriteResult struct {
+	Response Response
+	Replayed bool // the stored response of an earlier request
+}
+
+// Write runs fn in one BEGIN IMMEDIATE transaction together with the
+// idempotency lookup and the storing of fn's response. A response with
+// status >= 400 keeps none of fn's changes (they are rolled back to a
+// savepoint) but is still stored; a 5xx is neither kept nor stored. If fn
+// panics, the transaction rolls back and the panic continues.
+func (s *Store) Write(ctx context.Context, opts WriteOptions, fn func(*Tx) Response) (WriteResult, error) {
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	tx := &Tx{tx: sqlTx, now: s.now().UTC(), s: s}
+
+	if opts.Key != nil {
+		stored, fingerprint, found, err := tx.lookupResponse(ctx, *opts.Key)
+		if err != nil {
+			return WriteResult{}, err
+		}
+		if found {
+			if string(fingerprint) == string(opts.Fingerprint) {
+				return WriteResult{Response: stored, Replayed: true}, nil
+			}
+			if opts.Mode == Strict {
+				return WriteResult{}, ErrIdempotencyMismatch
+			}
+		}
+	}
+
+	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT effect"); err != nil {
+		return WriteResult{}, err
+	}
+	resp := fn(tx)
+	if resp.Status >= 500 {
+		return WriteResult{Response: resp}, nil // deferred rollback: nothing kept
+	}
+	if resp.Status >= 400 {
+		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO effect"); err != nil {
+			return WriteResult{}, err
+		}
+	}
+	if _, err := sqlTx.ExecContext(ctx, "RELEASE effect"); err != nil {
+		return WriteResult{}, err
+	}
+	if opts.Key != nil {
+		if err := tx.storeResponse(ctx, *opts.Key, opts.Fingerprint, resp); err != nil {
+			return WriteResult{}, err
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return WriteResult{}, fmt.Errorf("commit: %w", err)
+	}
+	return WriteResult{Response: resp}, nil
+}
+
+func (tx *Tx) lookupResponse(ctx context.Context, k IdempotencyKey) (Response, []byte, bool, error) {
+	var r Response
+	var fingerprint []byte
+	var expires int64
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT fingerprint, status, content_type, body, expires_at FROM idempotency
+		WHERE account_id = ? AND request_id = ? AND method = ? AND path = ?`,
+		k.Account, k.RequestID, k.Method, k.Path,
+	).Scan(&fingerprint, &r.Status, &r.ContentType, &r.Body, &expires)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && expires <= tx.now.UnixNano()) {
+		return Response{}, nil, false, nil
+	}
+	if err != nil {
+		return Response{}, nil, false, err
+	}
+	return r, fingerprint, true, nil
+}
+
+func (tx *Tx) storeResponse(ctx context.Context, k IdempotencyKey, fingerprint []byte, r Response) error {
+	if fingerprint == nil {
+		fingerprint = []byte{}
+	}
+	body := r.Body
+	if body == nil {
+		body = []byte{}
+	}
+	_, err := tx.tx.ExecContext(ctx, `
+		INSERT OR REPLACE INTO idempotency
+			(account_id, request_id, method, path, fingerprint, status, content_type, body, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.Account, k.RequestID, k.Method, k.Path, fingerprint, r.Status, r.ContentType, body,
+		tx.now.Add(tx.s.ttl).UnixNano())
+	return err
+}
+
+// SweepIdempotency deletes stored responses whose time to live has passed.
+func (s *Store) SweepIdempotency(ctx context.Context) (int64, error) {
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM idempotency WHERE expires_at <= ?`, s.now().UnixNano())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// IntegrityCheck runs SQLite's PRAGMA integrity_check and returns its verdict
+// ("ok" when the database is sound).
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	var verdict string
+	err := s.rdb.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&verdict)
+	return verdict, err
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+func lower(s string) string { return strings.ToLower(s) }
