@@ -1,0 +1,94 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+func TestAPanicAnswers500WithAPartnerCenterBodyAndIsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	s := &Server{log: zerolog.New(&logs), version: "test", serverID: "x"}
+	boom := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
+	hs := httptest.NewServer(s.requestIDs(s.accessLog(recoverer(boom))))
+	defer hs.Close()
+	req, _ := http.NewRequest("GET", hs.URL+"/v1/anything", nil)
+	req.Header.Set("MS-CorrelationId", "corr-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body errorBody
+	json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != 500 || body.Code != codeUnexpected || body.Source != sourcePartnerCenter {
+		t.Errorf("panic answered %d %+v", resp.StatusCode, body)
+	}
+	if resp.Header.Get("MS-CorrelationId") != "corr-1" {
+		t.Errorf("500 lacks the echoed correlation id")
+	}
+	for _, want := range []string{`"panic":"boom"`, `"stack"`, `"status":500`, `"correlationId":"corr-1"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestTheAccessLogHasOneLinePerRequestAndNoSecrets(t *testing.T) {
+	var logs bytes.Buffer
+	s := &Server{log: zerolog.New(&logs), version: "test", serverID: "x"}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })
+	hs := httptest.NewServer(s.requestIDs(s.accessLog(ok)))
+	defer hs.Close()
+	req, _ := http.NewRequest("DELETE", hs.URL+"/v1/x", nil)
+	req.Header.Set("Authorization", "Bearer super-secret-token")
+	req.Header.Set("MS-RequestId", "req-1")
+	req.Header.Set("MS-CorrelationId", "corr-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d log lines: %s", len(lines), logs.String())
+	}
+	var line map[string]any
+	json.Unmarshal([]byte(lines[0]), &line)
+	for k, v := range map[string]any{"method": "DELETE", "status": float64(204), "requestId": "req-1", "correlationId": "corr-1"} {
+		if line[k] != v {
+			t.Errorf("log %s = %v, want %v", k, line[k], v)
+		}
+	}
+	if _, ok := line["durationMs"]; !ok {
+		t.Errorf("log lacks durationMs: %s", lines[0])
+	}
+	if strings.Contains(logs.String(), "super-secret-token") {
+		t.Error("the log holds the bearer token")
+	}
+}
+
+func TestPathNormalizerKeepsParametersAsSent(t *testing.T) {
+	n := &pathNormalizer{patterns: []routePattern{
+		{segs: splitPath("/v1/customers/{id}")},
+		{segs: splitPath("/v1/customers/relationshiprequests")},
+		{segs: splitPath("/_mock/snapshots/{name}/restore")},
+	}}
+	cases := map[string]string{
+		"/V1/Customers/ABC":                     "/v1/customers/ABC",
+		"//v1//customers/RelationshipRequests/": "/v1/customers/relationshiprequests",
+		"/_mock/snapshots/Restore/RESTORE":      "/_mock/snapshots/Restore/restore",
+		"/v1/customers/a%2Fb":                   "/v1/customers/a%2Fb",
+		"/unknown//Path/":                       "/unknown/Path",
+	}
+	for in, want := range cases {
+		if got := n.normalize(in); got != want {
+			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
