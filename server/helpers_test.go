@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -125,19 +126,37 @@ func (m *mock) do(c call) reply {
 			req.Header.Set(k, v)
 		}
 	}
+	// Errorf, not Fatal: do also runs on goroutines of concurrent tests.
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		m.t.Fatal(err)
+		m.t.Errorf("%s %s: %v", c.method, c.path, err)
+		return reply{status: -1, header: http.Header{}}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		m.t.Fatal(err)
+		m.t.Errorf("%s %s: reading the body: %v", c.method, c.path, err)
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: body}
 }
 
-// requestBody reads a file of testdata.
+// concurrently runs fn(0..n-1) on n goroutines released at once.
+func concurrently(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			fn(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
+// testdata reads a file of testdata.
 func testdata(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))

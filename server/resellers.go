@@ -104,41 +104,24 @@ func parseNewReseller(body []byte) (store.NewReseller, error) {
 	if err != nil {
 		return in, err
 	}
-	if in.DomainPrefix, err = tenant.requiredStr("domainPrefix"); err != nil {
-		return in, err
-	}
-	if !domainPrefixPattern.MatchString(in.DomainPrefix) {
-		return in, badInput("$.tenant.domainPrefix must be 1-27 letters and digits (it becomes {domainPrefix}.onmicrosoft.com), not %q", in.DomainPrefix)
-	}
-	for _, name := range []string{"name", "displayName"} {
-		if _, err := tenant.requiredStr(name); err != nil {
-			return in, err
-		}
-	}
-	if in.AdminUserName, err = tenant.requiredStr("adminUserName"); err != nil {
-		return in, err
-	}
-	if !userNamePattern.MatchString(in.AdminUserName) {
-		return in, badInput("$.tenant.adminUserName must be a user name of letters, digits, '.', '_' or '-' (it becomes {adminUserName}@{domainPrefix}.onmicrosoft.com), not %q", in.AdminUserName)
-	}
-	for _, name := range []string{"adminFirstName", "adminLastName"} {
-		if _, err := tenant.requiredStr(name); err != nil {
-			return in, err
-		}
-	}
-	altEmail, err := tenant.requiredStr("adminAlternateEmail", "adminAlernateEmail")
+	err = readStrings(tenant, []stringField{
+		{name: "domainPrefix", dst: &in.DomainPrefix, format: domainPrefixPattern,
+			want: "1-27 letters and digits (it becomes {domainPrefix}.onmicrosoft.com)"},
+		{name: "name"},
+		{name: "displayName"},
+		{name: "adminUserName", dst: &in.AdminUserName, format: userNamePattern,
+			want: "a user name of letters, digits, '.', '_' or '-' (it becomes {adminUserName}@{domainPrefix}.onmicrosoft.com)"},
+		{name: "adminFirstName"},
+		{name: "adminLastName"},
+		{name: "adminAlternateEmail", aliases: []string{"adminAlernateEmail"}, format: emailPattern,
+			want: "an email address such as admin@contoso.com"},
+		{name: "country", dst: &in.Country, format: countryPattern, want: "a two-letter country code such as US"},
+		{name: "culture", dst: &in.Culture},
+	})
 	if err != nil {
 		return in, err
 	}
-	if !emailPattern.MatchString(altEmail) {
-		return in, badInput("$.tenant.adminAlternateEmail must be an email address such as admin@contoso.com, not %q", altEmail)
-	}
-	if in.Country, err = requiredCountry(tenant, "country"); err != nil {
-		return in, err
-	}
-	if in.Culture, err = tenant.requiredStr("culture"); err != nil {
-		return in, err
-	}
+	in.Country = strings.ToUpper(in.Country)
 
 	if in.LegalProfile, err = parseLegalProfile(root); err != nil {
 		return in, err
@@ -152,15 +135,31 @@ func parseNewReseller(body []byte) (store.NewReseller, error) {
 	return in, nil
 }
 
-func requiredCountry(o object, name string) (string, error) {
-	c, err := o.requiredStr(name)
-	if err != nil {
-		return "", err
+// stringField is a required string property of a request body, with an
+// optional format it must match.
+type stringField struct {
+	name    string
+	aliases []string
+	dst     *string        // where to keep it (nil: checked, not kept)
+	format  *regexp.Regexp // nil: any non-empty string
+	want    string         // what format means, for the error
+}
+
+// readStrings reads fields in order; the first problem answers.
+func readStrings(o object, fields []stringField) error {
+	for _, f := range fields {
+		v, err := o.requiredStr(f.name, f.aliases...)
+		if err != nil {
+			return err
+		}
+		if f.format != nil && !f.format.MatchString(v) {
+			return badInput("%s must be %s, not %q", o.field(f.name), f.want, v)
+		}
+		if f.dst != nil {
+			*f.dst = v
+		}
 	}
-	if !countryPattern.MatchString(c) {
-		return "", badInput("%s must be a two-letter country code such as US, not %q", o.field(name), c)
-	}
-	return strings.ToUpper(c), nil
+	return nil
 }
 
 func parseLegalProfile(root object) (store.LegalBusinessProfile, error) {
@@ -176,18 +175,16 @@ func parseLegalProfile(root object) (store.LegalBusinessProfile, error) {
 	if err != nil {
 		return p, err
 	}
-	if p.Address.Country, err = requiredCountry(addr, "country"); err != nil {
+	err = readStrings(addr, []stringField{
+		{name: "country", dst: &p.Address.Country, format: countryPattern, want: "a two-letter country code such as US"},
+		{name: "city", dst: &p.Address.City},
+		{name: "addressLine1", dst: &p.Address.AddressLine1},
+		{name: "postalCode", dst: &p.Address.PostalCode},
+	})
+	if err != nil {
 		return p, err
 	}
-	required := []struct {
-		name string
-		dst  *string
-	}{{"city", &p.Address.City}, {"addressLine1", &p.Address.AddressLine1}, {"postalCode", &p.Address.PostalCode}}
-	for _, f := range required {
-		if *f.dst, err = addr.requiredStr(f.name); err != nil {
-			return p, err
-		}
-	}
+	p.Address.Country = strings.ToUpper(p.Address.Country)
 	if p.Address.State, _, err = addr.str("state"); err != nil {
 		return p, err
 	}
@@ -198,18 +195,14 @@ func parseLegalProfile(root object) (store.LegalBusinessProfile, error) {
 	if err != nil {
 		return p, err
 	}
-	contactFields := []struct {
-		name string
-		dst  *string
-	}{{"firstName", &p.PrimaryContact.FirstName}, {"lastName", &p.PrimaryContact.LastName},
-		{"email", &p.PrimaryContact.Email}, {"phoneNumber", &p.PrimaryContact.PhoneNumber}}
-	for _, f := range contactFields {
-		if *f.dst, err = contact.requiredStr(f.name); err != nil {
-			return p, err
-		}
-	}
-	if !strings.Contains(p.PrimaryContact.Email, "@") {
-		return p, badInput("$.legalBusinessProfile.primaryContact.email must be an email address, not %q", p.PrimaryContact.Email)
+	err = readStrings(contact, []stringField{
+		{name: "firstName", dst: &p.PrimaryContact.FirstName},
+		{name: "lastName", dst: &p.PrimaryContact.LastName},
+		{name: "email", dst: &p.PrimaryContact.Email, format: emailPattern, want: "an email address such as admin@contoso.com"},
+		{name: "phoneNumber", dst: &p.PrimaryContact.PhoneNumber},
+	})
+	if err != nil {
+		return p, err
 	}
 	if p.Culture, err = legal.requiredStr("culture"); err != nil {
 		return p, err

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -335,22 +334,13 @@ func TestConcurrentCreatesNeverExceedTheLimit(t *testing.T) {
 	const n = 48
 	statuses := make([]int, n)
 	codes := make([]float64, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			r := m.createReseller("race-account", fmt.Sprintf("race%d", i))
-			statuses[i] = r.status
-			if r.status != http.StatusCreated {
-				codes[i], _ = r.json()["code"].(float64)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	concurrently(n, func(i int) {
+		r := m.createReseller("race-account", fmt.Sprintf("race%d", i))
+		statuses[i] = r.status
+		if r.status != http.StatusCreated {
+			codes[i], _ = r.json()["code"].(float64)
+		}
+	})
 	created, refused := 0, 0
 	for i, s := range statuses {
 		switch {
@@ -376,18 +366,9 @@ func TestOneRequestIDCreatesOneResellerHoweverOftenItIsSent(t *testing.T) {
 	headers := map[string]string{"MS-RequestId": uuid.NewString(), "MS-CorrelationId": uuid.NewString()}
 	const n = 24
 	replies := make([]reply, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			replies[i] = m.do(call{method: "POST", path: "/v1/sandboxIndirectReseller", token: defaultToken, body: body, headers: headers})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	concurrently(n, func(i int) {
+		replies[i] = m.do(call{method: "POST", path: "/v1/sandboxIndirectReseller", token: defaultToken, body: body, headers: headers})
+	})
 	replayed := 0
 	for i, r := range replies {
 		if r.status != http.StatusCreated || !bytes.Equal(r.body, replies[0].body) {
