@@ -21,6 +21,9 @@ const (
 	codeCreateNotAllowed   = 6004
 	codeTenantConflict     = 1003
 	codeCustomerLimit      = 800018
+	codeDeleteNotAllowed   = 6003
+	codeNotValidReseller   = 800016
+	codeNotSupportedHere   = 900127
 	codeAppOnly            = 900329
 	codeTenantNotFound     = 60003
 	codeNotFound           = 1000
@@ -56,6 +59,10 @@ var (
 		"Unauthorized token or Not a Tip Provider Account: sandbox indirect resellers can only be created or deleted by an integration sandbox account; this token belongs to a primary account. Use the sandbox account's credentials."}
 	errAppOnly = &routeError{http.StatusForbidden, codeAppOnly,
 		"This resource does not support application-only authentication. Sign in with App+User credentials (a token with a user)."}
+	errSandboxOnly = &routeError{http.StatusBadRequest, codeNotSupportedHere,
+		"This operation isn't supported in this environment: deleting customers is only possible in an integration sandbox account, and this is a primary account."}
+	errRelationshipRequestsInSandbox = &routeError{http.StatusBadRequest, codeNotSupportedHere,
+		"This operation isn't supported in this environment: customer relationship requests (invitations) are not supported in the integration sandbox. Create customers with POST /v1/customers instead."}
 	errBodyTooLarge = &routeError{http.StatusRequestEntityTooLarge, codeInvalidInput,
 		"Request body too large: it exceeds the server's --max-body limit. Send a smaller body or start the mock with a larger --max-body."}
 )
@@ -79,6 +86,8 @@ func classify(err error) (status, code int, description string) {
 		domain   *store.DomainTakenError
 		country  *store.PartnerCountryError
 		exceeded *limits.ExceededError
+		reseller *store.ResellerNotFoundError
+		busy     *store.ResellerHasCustomersError
 	)
 	switch {
 	case errors.As(err, &input):
@@ -98,6 +107,12 @@ func classify(err error) (status, code int, description string) {
 		return http.StatusBadRequest, codeInvalidInput, fmt.Sprintf(
 			"%s: PartnerID %s is already used by live sandbox indirect resellers in country %s; a PartnerID can be shared only by resellers of one country. Use tenant.country %s or another PartnerID.",
 			descriptionInvalidBody, country.MpnID, country.BoundCountry, country.BoundCountry)
+	case errors.As(err, &reseller):
+		return http.StatusBadRequest, codeNotValidReseller, fmt.Sprintf(
+			"PartnerID isn't a valid Indirect Reseller: associatedPartnerId %s is not a live sandbox indirect reseller of this account. Use a reseller tenant id from GET /v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf, or leave it out for a direct customer.", reseller.ResellerID)
+	case errors.As(err, &busy):
+		return http.StatusForbidden, codeDeleteNotAllowed, fmt.Sprintf(
+			"Delete Sandbox Indirect Reseller isn't allowed: reseller %s still has %d customer(s). Delete its customers first (DELETE /v1/customers/{id}), then delete the reseller.", busy.ResellerID, busy.Customers)
 	case errors.As(err, &exceeded):
 		return classifyLimit(exceeded)
 	}

@@ -62,7 +62,10 @@ func newMock(t *testing.T, opts ...option) *mock {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := server.New(cfg)
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv.MarkReady()
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

@@ -642,3 +642,5 @@ func TestTwoTokensSeeTwoIsolatedAccounts(t *testing.T) {
 	}
 	m.mustCreateReseller("isolation-b", "isob2")
 }
+
+func jsonDecoder(b []byte) *json.Decoder { return json.NewDecoder(bytes.NewReader(b)) }

@@ -22,6 +22,21 @@ func (s *Server) routes() http.Handler {
 		r.With(sandboxResellerRoute).Post("/v1/sandboxIndirectReseller", s.createReseller)
 		r.With(sandboxResellerRoute).Delete("/v1/sandboxIndirectReseller/{resellerId}", s.deleteReseller)
 		r.With(appUserOnly).Get("/v1/relationships", s.listRelationships)
+
+		r.Post("/v1/customers", s.createCustomer)
+		r.Get("/v1/customers", s.listCustomers)
+		r.With(appUserOnly).Get("/v1/customers/relationshiprequests", s.relationshipRequests)
+		r.Get("/v1/customers/{customerId}", s.getCustomer)
+		r.Patch("/v1/customers/{customerId}", s.patchCustomer)
+		r.Delete("/v1/customers/{customerId}", s.deleteCustomer)
+		r.Get("/v1/customers/{customerId}/profiles/company", s.getCompanyProfile)
+		r.Get("/v1/customers/{customerId}/profiles/billing", s.getBillingProfile)
+		r.With(appUserOnly).Get("/v1/customers/{customerId}/relationships", s.getCustomerRelationships)
+
+		r.Head("/v1/domains/{domain}", s.domainStatus)
+		r.Get("/v1/domains/{domain}", s.domainStatus)
+		r.Get("/v1/validations/checkdomainavailability/{prefix}", s.checkDomainAvailability)
+		r.Get("/v1/profiles/organization", s.organizationProfile)
 	})
 
 	r.Get("/_mock/health", s.health)

@@ -62,7 +62,10 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srv := server.New(server.Config{Store: st, Logger: zerolog.New(io.Discard)})
+	srv, err := server.New(server.Config{Store: st, Logger: zerolog.New(io.Discard)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	get := func(path string) (int, string) {

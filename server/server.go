@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -32,13 +33,14 @@ type Server struct {
 	serverID    string
 	idempotency store.IdempotencyMode
 	maxBody     int64
+	tokenKey    []byte // signs continuation tokens
 	ready       atomic.Bool
 	paths       *pathNormalizer
 	handler     http.Handler
 }
 
 // New builds the server and its routes.
-func New(cfg Config) *Server {
+func New(cfg Config) (*Server, error) {
 	s := &Server{
 		store:       cfg.Store,
 		log:         cfg.Logger,
@@ -53,8 +55,13 @@ func New(cfg Config) *Server {
 	if s.version == "" {
 		s.version = "dev"
 	}
+	key, err := cfg.Store.Secret(context.Background(), "continuation-token")
+	if err != nil {
+		return nil, fmt.Errorf("continuation-token key: %w", err)
+	}
+	s.tokenKey = key
 	s.handler = s.routes()
-	return s
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -78,13 +78,96 @@ type agreementSignature struct {
 }
 
 // partnerRelationship is a relationship between two partners. The create
-// response omits location; the relationships list carries it.
+// response omits location; the relationships list carries it; a
+// customer's relationships carry neither state nor location.
 type partnerRelationship struct {
 	ID               string     `json:"id"`
 	Name             string     `json:"name"`
 	RelationshipType string     `json:"relationshipType"`
-	State            string     `json:"state"`
+	State            string     `json:"state,omitempty"`
 	MpnID            string     `json:"mpnId"`
 	Location         string     `json:"location,omitempty"`
 	Attributes       attributes `json:"attributes"`
+}
+
+type resourceLinks struct {
+	Self link `json:"self"`
+}
+
+func selfLink(uri string) resourceLinks {
+	return resourceLinks{Self: link{URI: uri, Method: "GET", Headers: []linkHeader{}}}
+}
+
+// customer is the Customer resource. The list omits billingProfile and
+// allowDelegatedAccess (documented example); userCredentials appear only
+// in the create response and its replays.
+type customer struct {
+	ID                    string           `json:"id"`
+	CommerceID            string           `json:"commerceId"`
+	CompanyProfile        companyProfile   `json:"companyProfile"`
+	BillingProfile        *billingProfile  `json:"billingProfile,omitempty"`
+	RelationshipToPartner string           `json:"relationshipToPartner"`
+	AllowDelegatedAccess  *bool            `json:"allowDelegatedAccess,omitempty"`
+	UserCredentials       *userCredentials `json:"userCredentials,omitempty"`
+	AssociatedPartnerID   string           `json:"associatedPartnerId,omitempty"`
+	Links                 resourceLinks    `json:"links"`
+	Attributes            attributes       `json:"attributes"`
+}
+
+type companyProfile struct {
+	TenantID    string        `json:"tenantId"`
+	Domain      string        `json:"domain"`
+	CompanyName string        `json:"companyName"`
+	Links       resourceLinks `json:"links"`
+	Attributes  attributes    `json:"attributes"`
+}
+
+type billingProfile struct {
+	ID             string            `json:"id"`
+	Email          string            `json:"email"`
+	Culture        string            `json:"culture"`
+	Language       string            `json:"language"`
+	CompanyName    string            `json:"companyName"`
+	DefaultAddress address           `json:"defaultAddress"`
+	Attributes     billingAttributes `json:"attributes"`
+}
+
+type billingAttributes struct {
+	ETag       string `json:"etag"`
+	ObjectType string `json:"objectType"`
+}
+
+// address is a postal address; state is always present (SPEC §2.5).
+type address struct {
+	Country      string `json:"country"`
+	City         string `json:"city,omitempty"`
+	State        string `json:"state"`
+	AddressLine1 string `json:"addressLine1,omitempty"`
+	AddressLine2 string `json:"addressLine2,omitempty"`
+	PostalCode   string `json:"postalCode,omitempty"`
+	FirstName    string `json:"firstName,omitempty"`
+	LastName     string `json:"lastName,omitempty"`
+	PhoneNumber  string `json:"phoneNumber,omitempty"`
+}
+
+type userCredentials struct {
+	UserName string `json:"userName"`
+	Password string `json:"password"`
+}
+
+type organizationProfile struct {
+	ID             string     `json:"id"`
+	CompanyName    string     `json:"companyName"`
+	TenantID       string     `json:"tenantId"`
+	Domain         string     `json:"domain"`
+	Email          string     `json:"email"`
+	Language       string     `json:"language"`
+	Culture        string     `json:"culture"`
+	DefaultAddress address    `json:"defaultAddress"`
+	Attributes     attributes `json:"attributes"`
+}
+
+type relationshipRequest struct {
+	URL        string     `json:"url"`
+	Attributes attributes `json:"attributes"`
 }

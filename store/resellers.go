@@ -98,7 +98,8 @@ func (tx *Tx) insertReseller(ctx context.Context, r Reseller) error {
 
 // DeleteReseller deletes a live reseller of account, freeing its slot and
 // its domain. Deleting one this account already deleted succeeds again;
-// any other id is ErrNotFound.
+// any other id is ErrNotFound; one that still has customers is
+// ResellerHasCustomersError.
 func (tx *Tx) DeleteReseller(ctx context.Context, accountID, resellerID string) error {
 	var deleted sql.NullInt64
 	err := tx.tx.QueryRowContext(ctx, `SELECT deleted_at FROM resellers WHERE account_id = ? AND id = ?`,
@@ -108,6 +109,14 @@ func (tx *Tx) DeleteReseller(ctx context.Context, accountID, resellerID string) 
 	}
 	if err != nil || deleted.Valid {
 		return err
+	}
+	var customers int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM customers WHERE account_id = ? AND reseller_id = ?`,
+		accountID, lower(resellerID)).Scan(&customers); err != nil {
+		return err
+	}
+	if customers > 0 {
+		return &ResellerHasCustomersError{ResellerID: lower(resellerID), Customers: customers}
 	}
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE resellers SET deleted_at = ? WHERE id = ?`,
 		tx.now.UnixNano(), lower(resellerID)); err != nil {

@@ -91,7 +91,10 @@ func serve(ctx context.Context, cfg config, log zerolog.Logger) error {
 		}
 	}
 
-	srv := server.New(server.Config{Store: st, Logger: log, Version: version, Idempotency: mode, MaxBody: cfg.maxBody})
+	srv, err := server.New(server.Config{Store: st, Logger: log, Version: version, Idempotency: mode, MaxBody: cfg.maxBody})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
