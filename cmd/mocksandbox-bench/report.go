@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Targets from the issue.
+const (
+	targetReady = 25 * time.Millisecond
+	targetRSS   = 20 << 20
+)
+
+type report struct {
+	args    []string
+	machine machine
+	bin     string
+	build   time.Duration // 0 when -bin was given
+
+	starts []start
+
+	rssReady  int64 // load instance after ready (file database)
+	load      []result
+	rssLoaded int64
+	hwmLoaded int64
+
+	total time.Duration
+}
+
+type machine struct {
+	nproc              int
+	cpu, kernel, goVer string
+}
+
+func describeMachine(ctx context.Context) machine {
+	m := machine{nproc: runtime.NumCPU(), cpu: "unknown", kernel: "unknown", goVer: runtime.Version()}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if name, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
+				m.cpu = strings.TrimSpace(value)
+				break
+			}
+		}
+		f.Close()
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	if out, err := exec.CommandContext(ctx, "go", "version").Output(); err == nil {
+		m.goVer = strings.TrimPrefix(strings.TrimSpace(string(out)), "go version ")
+	}
+	return m
+}
+
+func (r *report) write(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+
+	p("### Machine")
+	p("")
+	p("- CPU: %s, nproc %d", r.machine.cpu, r.machine.nproc)
+	p("- Linux %s, %s", r.machine.kernel, r.machine.goVer)
+	if r.build > 0 {
+		p("- binary: built by the bench (`go build ./cmd/mocksandbox`, %s)", r.build.Round(time.Millisecond))
+	} else {
+		p("- binary: `%s`", r.bin)
+	}
+	p("")
+
+	p("### Start-up (%d cold starts, in-memory database, default fixture)", len(r.starts))
+	p("")
+	var logLines, readies []time.Duration
+	var rss []int64
+	for _, s := range r.starts {
+		logLines = append(logLines, s.logLine)
+		readies = append(readies, s.ready)
+		rss = append(rss, s.rss)
+	}
+	p("| figure | median | min | max | target | met |")
+	p("|---|--:|--:|--:|--:|:-:|")
+	p("| exec → start-up log line | %s | %s | %s | | |", ms(median(logLines)), ms(slices.Min(logLines)), ms(slices.Max(logLines)))
+	p("| exec → first 200 of `GET /_mock/ready` | %s | %s | %s | ≤ %s | %s |",
+		ms(median(readies)), ms(slices.Min(readies)), ms(slices.Max(readies)), ms(targetReady), yes(median(readies) <= targetReady))
+	p("| idle RSS after ready | %s | %s | %s | ≤ %s | %s |",
+		mib(median(rss)), mib(slices.Min(rss)), mib(slices.Max(rss)), mib(targetRSS), yes(median(rss) <= targetRSS))
+	p("")
+
+	p("### Load (one instance, temp-file `--db`, loopback, keep-alive)")
+	p("")
+	p("| operation | conns | requests | errors | p50 | p99 | throughput (req/s) |")
+	p("|---|--:|--:|--:|--:|--:|--:|")
+	for _, l := range r.load {
+		p("| %s | %d | %d | %d | %s | %s | %.0f |", l.op, l.conns, l.requests(), l.errors,
+			ms(percentile(l.latency, 50)), ms(percentile(l.latency, 99)), l.throughput())
+	}
+	p("")
+	p("RSS of the load instance: %s after ready, %s after load (peak %s).", mib(r.rssReady), mib(r.rssLoaded), mib(r.hwmLoaded))
+	p("")
+	p("Bench wall time: %s.", r.total.Round(100*time.Millisecond))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
