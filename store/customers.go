@@ -108,6 +108,7 @@ func (tx *Tx) CreateCustomer(ctx context.Context, accountID string, in NewCustom
 }
 
 func (tx *Tx) insertCustomer(ctx context.Context, c Customer) error {
+	c.ID, c.Domain, c.ResellerID = lower(c.ID), lower(c.Domain), lower(c.ResellerID)
 	address, err := json.Marshal(c.Billing.Address)
 	if err != nil {
 		return err

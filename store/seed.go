@@ -17,6 +17,7 @@ type AccountSeed struct {
 	Users     []User
 	Tokens    []Token
 	Resellers []Reseller
+	Customers []Customer
 }
 
 // IsEmpty reports whether the database holds no accounts yet.
@@ -71,6 +72,15 @@ func (tx *Tx) seedAccount(ctx context.Context, as AccountSeed) error {
 			if err := tx.takeDomain(ctx, r.Domain(), a.ID, "reseller", r.ID); err != nil {
 				return fmt.Errorf("reseller %s: %w", r.ID, err)
 			}
+		}
+	}
+	for _, c := range as.Customers {
+		c.AccountID = a.ID
+		if err := tx.insertCustomer(ctx, c); err != nil {
+			return fmt.Errorf("customer %s: %w", c.ID, err)
+		}
+		if err := tx.takeDomain(ctx, c.Domain, a.ID, "customer", c.ID); err != nil {
+			return fmt.Errorf("customer %s: %w", c.ID, err)
 		}
 	}
 	return nil

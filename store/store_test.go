@@ -198,3 +198,25 @@ func TestStoredResponsesExpireAfterTheirTTL(t *testing.T) {
 		t.Fatalf("sweep removed %d (err %v), want 1", n, err)
 	}
 }
+
+func TestSeedLoadsCustomersWithTheirDomains(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	as := testAccount("00000000-0000-4000-8000-000000000001", "one.onmicrosoft.com")
+	as.Customers = []Customer{{ID: "00000000-0000-4000-8000-0000000000C1", CommerceID: "x", Domain: "Cust.Example.com",
+		Billing: BillingProfile{ID: "b", Email: "a@b.c", Culture: "en-US", Language: "en", CompanyName: "C", ETag: "1"}}}
+	if err := s.Seed(ctx, Snapshot{Accounts: []AccountSeed{as}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CustomerByID(ctx, as.Account.ID, "00000000-0000-4000-8000-0000000000c1")
+	if err != nil || c.Domain != "cust.example.com" || c.Billing.CompanyName != "C" {
+		t.Fatalf("seeded customer %+v, %v", c, err)
+	}
+	if taken, _ := s.DomainTaken(ctx, "CUST.example.com"); !taken {
+		t.Error("a seeded customer's domain is free")
+	}
+}
