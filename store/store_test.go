@@ -220,3 +220,37 @@ func TestSeedLoadsCustomersWithTheirDomains(t *testing.T) {
 		t.Error("a seeded customer's domain is free")
 	}
 }
+
+func TestASeedMakesIdsAndPasswordsReproducible(t *testing.T) {
+	ctx := context.Background()
+	create := func(seed uint64) Reseller {
+		s, err := Open(ctx, Options{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		as := testAccount("00000000-0000-4000-8000-000000000001", "one.onmicrosoft.com")
+		if err := s.Seed(ctx, Snapshot{Accounts: []AccountSeed{as}}); err != nil {
+			t.Fatal(err)
+		}
+		var r Reseller
+		_, err = s.Write(ctx, WriteOptions{}, func(tx *Tx) Response {
+			var err error
+			if r, err = tx.CreateReseller(ctx, as.Account.ID, NewReseller{MpnID: "1", DomainPrefix: "p", Country: "US", AdminUserName: "admin"}); err != nil {
+				t.Fatal(err)
+			}
+			return Response{Status: 201}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b, c := create(42), create(42), create(43)
+	if a.ID != b.ID || a.Password != b.Password || a.AgreementID != b.AgreementID {
+		t.Errorf("seed 42 twice: %s/%s and %s/%s", a.ID, a.Password, b.ID, b.Password)
+	}
+	if a.ID == c.ID || a.Password == c.Password {
+		t.Error("seeds 42 and 43 give the same id or password")
+	}
+}
