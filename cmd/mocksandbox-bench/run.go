@@ -23,6 +23,10 @@ type config struct {
 	bin      string
 	n        int
 	duration time.Duration
+	// accounts is how many full accounts the large customer database holds.
+	accounts int
+	// customerDuration bounds each customer operation phase.
+	customerDuration time.Duration
 }
 
 func loadConfig(args []string, stderr io.Writer) (config, error) {
@@ -31,9 +35,11 @@ func loadConfig(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.bin, "bin", "", "mocksandbox binary to measure (default: go build ./cmd/mocksandbox into a temp dir)")
 	fs.IntVar(&c.n, "n", 5000, "most timed requests per operation and connection count")
-	fs.DurationVar(&c.duration, "duration", 5*time.Second, "most time per operation and connection count")
+	fs.DurationVar(&c.duration, "duration", 5*time.Second, "most time per reseller operation and connection count")
+	fs.IntVar(&c.accounts, "accounts", 1000, "accounts of 75 customers in the large customer database (the small one has 10)")
+	fs.DurationVar(&c.customerDuration, "customer-duration", 2*time.Second, "most time per customer operation, database and connection count")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./cmd/mocksandbox-bench [-bin PATH] [-n N] [-duration D]\n\nflags:")
+		fmt.Fprintln(stderr, "usage: go run ./cmd/mocksandbox-bench [-bin PATH] [-n N] [-duration D] [-accounts N] [-customer-duration D]\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -46,6 +52,10 @@ func loadConfig(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-n %d: must be at least 1", c.n)
 	case c.duration <= 0:
 		return c, fmt.Errorf("-duration %s: must be positive", c.duration)
+	case c.accounts < 1:
+		return c, fmt.Errorf("-accounts %d: must be at least 1", c.accounts)
+	case c.customerDuration <= 0:
+		return c, fmt.Errorf("-customer-duration %s: must be positive", c.customerDuration)
 	}
 	return c, nil
 }
@@ -87,12 +97,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := measureLoad(ctx, cfg, rep.bin, filepath.Join(tmp, "bench.db"), &rep, progress); err != nil {
 		return err
 	}
+
+	progress("customers: a small and a large file database, one instance each")
+	if rep.customers, err = measureCustomers(ctx, cfg, rep.bin, tmp, progress); err != nil {
+		return err
+	}
 	rep.total = time.Since(begin)
 	if err := rep.write(stdout); err != nil {
 		return err
 	}
 	var failed []string
-	for _, r := range rep.load {
+	for _, r := range slices.Concat(rep.load, rep.customers.results()) {
 		if r.errors > 0 {
 			failed = append(failed, fmt.Sprintf("%s at %d conns: %d errors, first: %v", r.op, r.conns, r.errors, r.firstErr))
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // config is the command line after flags, MOCKSANDBOX_* environment twins
@@ -83,6 +85,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 func (c config) validate() error {
+	if _, err := zerolog.ParseLevel(c.logLevel); err != nil || c.logLevel == "" {
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
+	}
 	switch {
 	case c.auth != "permissive":
 		return fmt.Errorf("--auth %q: only permissive is supported", c.auth)

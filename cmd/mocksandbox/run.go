@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/mocksandbox/mocksandbox/fixtures"
@@ -39,32 +40,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "healthcheck":
 		return healthcheck(ctx, cfg.addr)
 	}
-	log, err := newLogger(cfg, stderr)
-	if err != nil {
-		return err
-	}
-	return serve(ctx, cfg, log)
+	return serve(ctx, cfg, newLogger(cfg, stderr))
 }
 
-func newLogger(cfg config, stderr io.Writer) (zerolog.Logger, error) {
-	level, err := zerolog.ParseLevel(cfg.logLevel)
-	if err != nil || cfg.logLevel == "" {
-		return zerolog.Logger{}, fmt.Errorf("--log-level %q: use debug, info, warn or error", cfg.logLevel)
-	}
+// newLogger is the root logger; loadConfig has checked the level.
+func newLogger(cfg config, stderr io.Writer) zerolog.Logger {
+	level, _ := zerolog.ParseLevel(cfg.logLevel)
 	out := stderr
 	if cfg.logFormat == "console" || (cfg.logFormat == "" && isTerminal(stderr)) {
 		out = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
 	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
+	return zerolog.New(out).Level(level).With().Timestamp().Logger()
 }
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && isatty.IsTerminal(f.Fd())
 }
 
 func serve(ctx context.Context, cfg config, log zerolog.Logger) error {
