@@ -27,9 +27,6 @@ const (
 	customersPerAccount = 75
 	// listSize is the page size of the list operation.
 	listSize = 50
-	// warmupsPerConn is how many untimed requests measure sends per
-	// connection before timing, for sizing the spare accounts.
-	warmupsPerConn = 5
 	// targetRatio bounds large/small for list and filter (from the issue).
 	targetRatio = 1.5
 )
@@ -82,8 +79,8 @@ func generate(name string, full, spares int) (store.Snapshot, *dataset) {
 	seq := 0 // every created row gets a later time than the one before
 	at := func() time.Time { seq++; return epoch.Add(time.Duration(seq) * time.Millisecond) }
 	for g := range full + spares {
-		name := fmt.Sprintf("benchacct%d", g)
-		domain := name + ".onmicrosoft.com"
+		label := fmt.Sprintf("benchacct%d", g)
+		domain := label + ".onmicrosoft.com"
 		upn := "admin@" + domain
 		a := store.Account{
 			ID:      uuid.NewString(),
@@ -106,7 +103,7 @@ func generate(name string, full, spares int) (store.Snapshot, *dataset) {
 			r := store.Reseller{
 				ID:            uuid.NewString(),
 				MpnID:         strconv.Itoa(3000000 + 2*g + j),
-				DomainPrefix:  fmt.Sprintf("%sr%d", name, j),
+				DomainPrefix:  fmt.Sprintf("%sr%d", label, j),
 				Name:          fmt.Sprintf("Bench Reseller %d-%d", g, j),
 				Country:       "US",
 				AdminUserName: "admin",
@@ -117,7 +114,7 @@ func generate(name string, full, spares int) (store.Snapshot, *dataset) {
 		}
 		if g < full {
 			for j := range customersPerAccount {
-				c := newSeedCustomer(name, j, at())
+				c := newSeedCustomer(label, j, at())
 				if k := j % 3; k < 2 { // 2 of 3 belong to a reseller
 					c.ResellerID = ba.resellers[k]
 					ba.byReseller[k]++

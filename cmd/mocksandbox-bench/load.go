@@ -78,13 +78,17 @@ func newClient(conns int) *http.Client {
 	}
 }
 
+// warmupsPerConn is how many untimed requests measure sends per connection
+// before it starts timing.
+const warmupsPerConn = 5
+
 // measure runs op on conns workers sharing one keep-alive client, after a
 // short untimed warm-up that opens the connections. It stops after maxN
 // timed requests or maxDur, whichever comes first.
 func measure(ctx context.Context, op operation, conns, maxN int, maxDur time.Duration) result {
 	client := newClient(conns)
 	defer client.CloseIdleConnections()
-	warm := loop(ctx, client, op, conns, 5*conns, 2*time.Second)
+	warm := loop(ctx, client, op, conns, warmupsPerConn*conns, 2*time.Second)
 	res := loop(ctx, client, op, conns, maxN, maxDur)
 	res.errors += warm.errors
 	if res.firstErr == nil {

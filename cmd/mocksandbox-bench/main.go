@@ -1,9 +1,10 @@
 // Command mocksandbox-bench measures mocksandbox: cold start (exec to the
-// first 200 of /_mock/ready), idle memory, and latency and throughput of the
-// reseller routes over loopback. It prints a Markdown report on stdout and
-// progress on stderr. See BENCHMARKS.md.
+// first 200 of /_mock/ready), idle memory, latency and throughput of the
+// reseller routes over loopback, and the customer routes on a small and a
+// large seeded database side by side. It prints a Markdown report on stdout
+// and progress on stderr. See BENCHMARKS.md.
 //
-//	go run ./cmd/mocksandbox-bench [-bin PATH] [-n N] [-duration D]
+//	go run ./cmd/mocksandbox-bench [-bin PATH] [-n N] [-duration D] [-accounts N] [-customer-duration D]
 package main
 
 import (

@@ -28,7 +28,7 @@ type config struct {
 	maxBody        int64
 }
 
-var commands = map[string]bool{"serve": true, "healthcheck": true, "version": true}
+var commands = map[string]bool{"serve": true, "healthcheck": true, "version": true, "fixtures": true}
 
 // loadConfig parses args (flags may stand before or after the command) over
 // the environment read through getenv.
@@ -47,7 +47,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Uint64Var(&c.seed, "seed", 0, "make generated ids and passwords reproducible (0: random)")
 	fs.Int64Var(&c.maxBody, "max-body", 1<<20, "largest request body in bytes")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mocksandbox [serve|healthcheck|version] [flags]\n\nEvery flag has an environment twin MOCKSANDBOX_<NAME> (--idempotency-ttl: MOCKSANDBOX_IDEMPOTENCY_TTL).\n\nflags:")
+		fmt.Fprintln(stderr, "usage: mocksandbox [serve|healthcheck|version|fixtures validate PATH] [flags]\n\nEvery flag has an environment twin MOCKSANDBOX_<NAME> (--idempotency-ttl: MOCKSANDBOX_IDEMPOTENCY_TTL).\n\nflags:")
 		fs.PrintDefaults()
 	}
 
@@ -70,7 +70,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.command = "serve"
 	if rest := fs.Args(); len(rest) > 0 {
 		if !commands[rest[0]] {
-			return c, fmt.Errorf("unknown command %q; the commands are serve, healthcheck and version", rest[0])
+			return c, fmt.Errorf("unknown command %q; the commands are serve, healthcheck, version and fixtures validate", rest[0])
 		}
 		c.command = rest[0]
 		if err := fs.Parse(rest[1:]); err != nil {
@@ -78,7 +78,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		c.args = fs.Args()
 	}
-	if len(c.args) > 0 {
+	if c.command == "fixtures" {
+		if len(c.args) != 2 || c.args[0] != "validate" {
+			return c, errors.New("usage: mocksandbox fixtures validate PATH (a fixture file or a directory of them)")
+		}
+	} else if len(c.args) > 0 {
 		return c, fmt.Errorf("unexpected argument %q after %s", c.args[0], c.command)
 	}
 	return c, c.validate()

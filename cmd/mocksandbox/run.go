@@ -39,6 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case "healthcheck":
 		return healthcheck(ctx, cfg.addr)
+	case "fixtures":
+		return validateFixtures(cfg.args[1], stdout)
 	}
 	return serve(ctx, cfg, newLogger(cfg, stderr))
 }
@@ -135,6 +137,22 @@ func loadFixtures(path string) (store.Snapshot, string, error) {
 	}
 	snap, err := fixtures.LoadPath(path)
 	return snap, path, err
+}
+
+// validateFixtures runs the fixture checks of start-up without serving.
+func validateFixtures(path string, stdout io.Writer) error {
+	snap, err := fixtures.LoadPath(path)
+	if err != nil {
+		return err
+	}
+	accounts, resellers, customers := 0, 0, 0
+	for _, a := range snap.Accounts {
+		accounts++
+		resellers += len(a.Resellers)
+		customers += len(a.Customers)
+	}
+	_, err = fmt.Fprintf(stdout, "%s: ok (%d accounts, %d resellers, %d customers)\n", path, accounts, resellers, customers)
+	return err
 }
 
 // healthcheck exits 0 when /_mock/ready answers 200 on the configured
