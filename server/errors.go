@@ -55,6 +55,10 @@ func (e *routeError) Error() string { return e.msg }
 var (
 	errNoBearer = &routeError{http.StatusUnauthorized, codeUnauthorized,
 		"Unauthorized: send an Authorization: Bearer <token> header. With --auth permissive any token works (each distinct token is its own sandbox account); the default fixture's token is mocksandbox-token."}
+	errTokenInvalid = &routeError{http.StatusUnauthorized, codeUnauthorized,
+		"Unauthorized: the bearer token is expired, not yet valid, altered or no longer has an account (reset). Get a new one from POST /{tenant}/oauth2/token."}
+	errUnknownToken = &routeError{http.StatusUnauthorized, codeUnauthorized,
+		"Unauthorized: unknown bearer token. With --auth strict only tokens issued by the mock (POST /{tenant}/oauth2/token) and fixture static tokens are accepted."}
 	errNotTipProvider = &routeError{http.StatusUnauthorized, codeNotTipProvider,
 		"Unauthorized token or Not a Tip Provider Account: sandbox indirect resellers can only be created or deleted by an integration sandbox account; this token belongs to a primary account. Use the sandbox account's credentials."}
 	errAppOnly = &routeError{http.StatusForbidden, codeAppOnly,

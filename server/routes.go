@@ -39,6 +39,17 @@ func (s *Server) routes() http.Handler {
 		r.Get("/v1/profiles/organization", s.organizationProfile)
 	})
 
+	// The local Entra and the Partner Center token exchange: no bearer needed.
+	r.Group(func(r chi.Router) {
+		r.Use(s.readBody)
+		r.Post("/{tenant}/oauth2/token", s.tokenV1)
+		r.Post("/{tenant}/oauth2/v2.0/token", s.tokenV2)
+		r.Post("/generatetoken", s.generateToken)
+		r.Post("/v3/generatetoken", s.generateToken)
+	})
+	r.Get("/{tenant}/.well-known/openid-configuration", s.openIDConfiguration)
+	r.Get("/{tenant}/v2.0/.well-known/openid-configuration", s.openIDConfiguration)
+
 	r.Get("/_mock/health", s.health)
 	r.Get("/_mock/ready", s.readiness)
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -23,6 +24,11 @@ type Config struct {
 	Version     string
 	Idempotency store.IdempotencyMode
 	MaxBody     int64 // bytes; 0 means 1 MiB
+	// Strict accepts only the mock's own tokens and fixture static tokens;
+	// otherwise (permissive) any other bearer is its own sandbox account.
+	Strict   bool
+	TokenTTL time.Duration    // lifetime of issued access tokens; 0 means 1h
+	Now      func() time.Time // the clock; nil means time.Now
 }
 
 // Server serves the mock. Create it with New.
@@ -34,6 +40,10 @@ type Server struct {
 	idempotency store.IdempotencyMode
 	maxBody     int64
 	tokenKey    []byte // signs continuation tokens
+	signer      signer // signs and verifies the mock's JWTs
+	strict      bool
+	tokenTTL    time.Duration
+	now         func() time.Time
 	ready       atomic.Bool
 	paths       *pathNormalizer
 	handler     http.Handler
@@ -48,6 +58,15 @@ func New(cfg Config) (*Server, error) {
 		serverID:    "mocksandbox-" + strings.ReplaceAll(cfg.Version, ".", "-"),
 		idempotency: cfg.Idempotency,
 		maxBody:     cfg.MaxBody,
+		strict:      cfg.Strict,
+		tokenTTL:    cfg.TokenTTL,
+		now:         cfg.Now,
+	}
+	if s.tokenTTL <= 0 {
+		s.tokenTTL = time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
@@ -60,6 +79,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("continuation-token key: %w", err)
 	}
 	s.tokenKey = key
+	jwtKey, err := cfg.Store.Secret(context.Background(), "jwt-signing-key")
+	if err != nil {
+		return nil, fmt.Errorf("token signing key: %w", err)
+	}
+	s.signer = newSigner(jwtKey)
 	s.handler = s.routes()
 	return s, nil
 }

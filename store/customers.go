@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -269,23 +268,4 @@ func (s *Store) DomainTaken(ctx context.Context, domain string) (bool, error) {
 	var n int
 	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM domains WHERE name = ?`, lower(domain)).Scan(&n)
 	return n > 0, err
-}
-
-// Secret returns a named random secret, created on first use and kept in
-// the database so that it survives restarts.
-func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
-	var v []byte
-	err := s.update(ctx, func(tx *Tx) error {
-		err := tx.tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		v = make([]byte, 32)
-		if _, err := rand.Read(v); err != nil {
-			return err
-		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?)`, name, v)
-		return err
-	})
-	return v, err
 }

@@ -52,13 +52,14 @@ type Store struct {
 
 	now    func() time.Time
 	ttl    time.Duration
+	seed   uint64
 	randMu sync.Mutex
 	rand   io.Reader
 }
 
 // Open opens (creating if needed) the database and applies migrations.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	s := &Store{now: opts.Now, ttl: opts.IdempotencyTTL, rand: rand.Reader}
+	s := &Store{now: opts.Now, ttl: opts.IdempotencyTTL, rand: rand.Reader, seed: opts.Seed}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -22,6 +22,7 @@ type config struct {
 	auth           string
 	idempotency    string
 	idempotencyTTL time.Duration
+	tokenTTL       time.Duration
 	logLevel       string
 	logFormat      string
 	seed           uint64
@@ -39,9 +40,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free port)")
 	fs.StringVar(&c.db, "db", "", "SQLite database file (default: in-memory)")
 	fs.StringVar(&c.fixtures, "fixtures", "", "fixture file or directory (default: the embedded fixture)")
-	fs.StringVar(&c.auth, "auth", "permissive", "token policy: permissive")
+	fs.StringVar(&c.auth, "auth", "permissive", "token policy: permissive (any other bearer is its own sandbox account) or strict (mock-issued and fixture tokens only)")
 	fs.StringVar(&c.idempotency, "idempotency", "strict", "reused MS-RequestId with another body: strict (400) or lenient (process anew)")
 	fs.DurationVar(&c.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long stored responses are replayed")
+	fs.DurationVar(&c.tokenTTL, "token-ttl", time.Hour, "lifetime of access tokens the local Entra issues")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "", "json or console (default: console on a terminal, else json)")
 	fs.Uint64Var(&c.seed, "seed", 0, "make generated ids and passwords reproducible (0: random)")
@@ -93,12 +95,14 @@ func (c config) validate() error {
 		return fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
 	}
 	switch {
-	case c.auth != "permissive":
-		return fmt.Errorf("--auth %q: only permissive is supported", c.auth)
+	case c.auth != "permissive" && c.auth != "strict":
+		return fmt.Errorf("--auth %q: use permissive or strict", c.auth)
 	case c.idempotency != "strict" && c.idempotency != "lenient":
 		return fmt.Errorf("--idempotency %q: use strict or lenient", c.idempotency)
 	case c.idempotencyTTL <= 0:
 		return fmt.Errorf("--idempotency-ttl %s: must be positive", c.idempotencyTTL)
+	case c.tokenTTL < time.Second:
+		return fmt.Errorf("--token-ttl %s: must be at least 1s", c.tokenTTL)
 	case c.maxBody <= 0:
 		return fmt.Errorf("--max-body %d: must be positive", c.maxBody)
 	case c.logFormat != "" && c.logFormat != "json" && c.logFormat != "console":

@@ -18,6 +18,7 @@ func defaults() config {
 		auth:           "permissive",
 		idempotency:    "strict",
 		idempotencyTTL: 24 * time.Hour,
+		tokenTTL:       time.Hour,
 		logLevel:       "info",
 		maxBody:        1 << 20,
 	}
@@ -45,11 +46,12 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{
 			name: "every flag is read",
-			args: []string{"--addr", "0.0.0.0:9999", "--db", "/tmp/x.db", "--fixtures", "fx", "--auth", "permissive",
+			args: []string{"--addr", "0.0.0.0:9999", "--db", "/tmp/x.db", "--fixtures", "fx", "--auth", "strict",
 				"--idempotency", "lenient", "--idempotency-ttl", "90m", "--log-level", "debug", "--log-format", "console",
-				"--seed", "42", "--max-body", "2048"},
+				"--seed", "42", "--max-body", "2048", "--token-ttl", "10m"},
 			want: func(c *config) {
 				c.addr, c.db, c.fixtures, c.idempotency, c.idempotencyTTL = "0.0.0.0:9999", "/tmp/x.db", "fx", "lenient", 90*time.Minute
+				c.auth, c.tokenTTL = "strict", 10*time.Minute
 				c.logLevel, c.logFormat, c.seed, c.maxBody = "debug", "console", 42, 2048
 			},
 		},
@@ -57,10 +59,12 @@ func TestLoadConfig(t *testing.T) {
 			name: "every flag has a MOCKSANDBOX_ environment twin",
 			env: map[string]string{
 				"MOCKSANDBOX_ADDR": "0.0.0.0:8080", "MOCKSANDBOX_DB": "state.db", "MOCKSANDBOX_FIXTURES": "/fixtures/default.json",
-				"MOCKSANDBOX_AUTH": "permissive", "MOCKSANDBOX_IDEMPOTENCY": "lenient", "MOCKSANDBOX_IDEMPOTENCY_TTL": "2h",
+				"MOCKSANDBOX_AUTH": "strict", "MOCKSANDBOX_IDEMPOTENCY": "lenient", "MOCKSANDBOX_IDEMPOTENCY_TTL": "2h",
 				"MOCKSANDBOX_LOG_LEVEL": "warn", "MOCKSANDBOX_LOG_FORMAT": "json", "MOCKSANDBOX_SEED": "7", "MOCKSANDBOX_MAX_BODY": "4096",
+				"MOCKSANDBOX_TOKEN_TTL": "5m",
 			},
 			want: func(c *config) {
+				c.auth, c.tokenTTL = "strict", 5*time.Minute
 				c.addr, c.db, c.fixtures, c.idempotency, c.idempotencyTTL = "0.0.0.0:8080", "state.db", "/fixtures/default.json", "lenient", 2*time.Hour
 				c.logLevel, c.logFormat, c.seed, c.maxBody = "warn", "json", 7, 4096
 			},
@@ -139,6 +143,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"an unknown flag", []string{"--port", "80"}, nil, "-port"},
 		{"an unknown --auth", []string{"--auth", "open"}, nil, "--auth"},
 		{"an unknown MOCKSANDBOX_AUTH", nil, map[string]string{"MOCKSANDBOX_AUTH": "open"}, "--auth"},
+		{"a --token-ttl under a second", []string{"--token-ttl", "10ms"}, nil, "--token-ttl"},
 		{"an unknown --log-level", []string{"--log-level", "bogus"}, nil, "--log-level"},
 		{"an unknown MOCKSANDBOX_LOG_LEVEL", nil, map[string]string{"MOCKSANDBOX_LOG_LEVEL": "loud"}, "--log-level"},
 		{"an unknown --idempotency", []string{"--idempotency", "loose"}, nil, "--idempotency"},

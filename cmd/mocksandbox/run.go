@@ -84,7 +84,8 @@ func serve(ctx context.Context, cfg config, log zerolog.Logger) error {
 		}
 	}
 
-	srv, err := server.New(server.Config{Store: st, Logger: log, Version: version, Idempotency: mode, MaxBody: cfg.maxBody})
+	srv, err := server.New(server.Config{Store: st, Logger: log, Version: version, Idempotency: mode,
+		MaxBody: cfg.maxBody, Strict: cfg.auth == "strict", TokenTTL: cfg.tokenTTL})
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func serve(ctx context.Context, cfg config, log zerolog.Logger) error {
 		db = "memory"
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("version", version).Str("db", db).
-		Str("fixtures", source).Bool("seeded", empty).Msg("mocksandbox listening")
+		Str("fixtures", source).Str("auth", cfg.auth).Bool("seeded", empty).Msg("mocksandbox listening")
 
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
