@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
@@ -27,6 +28,12 @@ const (
 	appOnlyToken = "mocksandbox-app-token" // app-only token of the default fixture
 	primaryToken = "primary-token"         // App+User token of the test's primary account
 	defaultAcct  = "c0ffee00-0000-4000-8000-000000000001"
+	defaultApp   = "c0ffee00-0000-4000-8000-0000000000a1"
+	defaultKey   = "mocksandbox-app-key"
+	defaultUser  = "admin@contososandbox.onmicrosoft.com"
+	defaultPass  = "Mocksandbox-Passw0rd!"
+	defaultOID   = "c0ffee00-0000-4000-8000-0000000000b1"
+	primaryApp   = "a1a1a1a1-0000-4000-8000-0000000000a1"
 )
 
 // mock is a real server on a temp-file database, reached over real HTTP.
@@ -41,6 +48,13 @@ type option func(*server.Config)
 func lenient(c *server.Config) { c.Idempotency = store.Lenient }
 
 func maxBody(n int64) option { return func(c *server.Config) { c.MaxBody = n } }
+
+func strict(c *server.Config) { c.Strict = true }
+
+// clock makes the server read the time from *now.
+func clock(now *time.Time) option {
+	return func(c *server.Config) { c.Now = func() time.Time { return *now } }
+}
 
 // newMock starts a mock seeded with the default fixture plus a primary account.
 func newMock(t *testing.T, opts ...option) *mock {
@@ -77,7 +91,8 @@ func primaryAccount() store.AccountSeed {
 	return store.AccountSeed{
 		Account: store.Account{ID: id, Name: "Fabrikam Primary", Domain: "fabrikam.onmicrosoft.com",
 			Kind: store.Primary, MpnID: "7654321", Country: "US", Limits: limits.PrimaryDefaults()},
-		Users:  []store.User{{UPN: "admin@fabrikam.onmicrosoft.com", ObjectID: uuid.NewString()}},
+		Apps:   []store.App{{AppID: primaryApp, Key: "primary-key"}},
+		Users:  []store.User{{UPN: "admin@fabrikam.onmicrosoft.com", Password: "primary-pass", ObjectID: uuid.NewString()}},
 		Tokens: []store.Token{{Token: primaryToken, UserUPN: "admin@fabrikam.onmicrosoft.com"}},
 	}
 }
