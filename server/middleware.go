@@ -29,6 +29,8 @@ type request struct {
 	keyed     bool
 	principal store.Principal
 	body      []byte
+	fault     string           // the fault rule that fired, for the journal
+	dropped   *droppedResponse // the answer a drop-after-commit fault swallowed
 }
 
 type ctxKey struct{}
@@ -209,23 +211,33 @@ func newCV() string {
 	return base64.RawStdEncoding.EncodeToString(b[:]) + ".0"
 }
 
-// accessLog writes one line per request once it is answered.
+// accessLog writes one line per request once it is answered (or its
+// connection is dropped on purpose).
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			req, status := requestOf(r), ww.Status()
+			if req.dropped != nil {
+				status = req.dropped.status
+			}
+			ev := zerolog.Ctx(r.Context()).Info()
+			if status >= 500 {
+				ev = zerolog.Ctx(r.Context()).Error()
+			}
+			if req.fault != "" {
+				ev = ev.Str("fault", req.fault)
+			}
+			ev.Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
+				Int("status", status).Dur("durationMs", time.Since(start)).
+				Str("account", req.principal.Account.ID).Msg("request")
+		}()
 		next.ServeHTTP(ww, r)
-		route := "unmatched"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			route = rc.RoutePattern()
-		}
-		ev := zerolog.Ctx(r.Context()).Info()
-		if ww.Status() >= 500 {
-			ev = zerolog.Ctx(r.Context()).Error()
-		}
-		ev.Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
-			Int("status", ww.Status()).Dur("durationMs", time.Since(start)).
-			Str("account", requestOf(r).principal.Account.ID).Msg("request")
 	})
 }
 

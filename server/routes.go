@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowed(s.methodNotAllowed)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.readBody, s.authenticate)
+		r.Use(s.record, s.readBody, s.authenticate, s.injectFaults)
 
 		r.With(sandboxResellerRoute).Post("/v1/sandboxIndirectReseller", s.createReseller)
 		r.With(sandboxResellerRoute).Delete("/v1/sandboxIndirectReseller/{resellerId}", s.deleteReseller)
@@ -41,7 +41,7 @@ func (s *Server) routes() http.Handler {
 
 	// The local Entra and the Partner Center token exchange: no bearer needed.
 	r.Group(func(r chi.Router) {
-		r.Use(s.readBody)
+		r.Use(s.record, s.readBody, s.injectFaults)
 		r.Post("/{tenant}/oauth2/token", s.tokenV1)
 		r.Post("/{tenant}/oauth2/v2.0/token", s.tokenV2)
 		r.Post("/generatetoken", s.generateToken)
@@ -52,6 +52,21 @@ func (s *Server) routes() http.Handler {
 
 	r.Get("/_mock/health", s.health)
 	r.Get("/_mock/ready", s.readiness)
+	r.Group(func(r chi.Router) {
+		r.Use(s.adminOnly, s.readBody)
+		r.Post("/_mock/reset", s.reset)
+		r.Get("/_mock/snapshots", s.listSnapshots)
+		r.Post("/_mock/snapshots/{name}", s.saveSnapshot)
+		r.Post("/_mock/snapshots/{name}/restore", s.restoreSnapshot)
+		r.Get("/_mock/requests", s.requests)
+		r.Delete("/_mock/requests", s.clearRequests)
+		r.Post("/_mock/faults", s.addFault)
+		r.Get("/_mock/faults", s.listFaults)
+		r.Delete("/_mock/faults", s.clearFaults)
+		r.Delete("/_mock/faults/{id}", s.removeFault)
+		r.Get("/_mock/accounts/{id}/limits", s.getLimits)
+		r.Put("/_mock/accounts/{id}/limits", s.putLimits)
+	})
 
 	s.paths = newPathNormalizer(r)
 	return s.paths.wrap(r)

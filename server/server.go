@@ -29,6 +29,12 @@ type Config struct {
 	Strict   bool
 	TokenTTL time.Duration    // lifetime of issued access tokens; 0 means 1h
 	Now      func() time.Time // the clock; nil means time.Now
+	// Seed is the fixture state that POST /_mock/reset goes back to.
+	Seed store.Snapshot
+	// JournalSize bounds the request journal (0: no journal).
+	JournalSize int
+	// AdminToken, when set, guards the /_mock control routes.
+	AdminToken string
 }
 
 // Server serves the mock. Create it with New.
@@ -44,6 +50,10 @@ type Server struct {
 	strict      bool
 	tokenTTL    time.Duration
 	now         func() time.Time
+	seed        store.Snapshot
+	journal     *journal
+	faults      faults
+	adminToken  string
 	ready       atomic.Bool
 	paths       *pathNormalizer
 	handler     http.Handler
@@ -61,6 +71,9 @@ func New(cfg Config) (*Server, error) {
 		strict:      cfg.Strict,
 		tokenTTL:    cfg.TokenTTL,
 		now:         cfg.Now,
+		seed:        cfg.Seed,
+		journal:     newJournal(cfg.JournalSize),
+		adminToken:  cfg.AdminToken,
 	}
 	if s.tokenTTL <= 0 {
 		s.tokenTTL = time.Hour

@@ -23,6 +23,8 @@ type config struct {
 	idempotency    string
 	idempotencyTTL time.Duration
 	tokenTTL       time.Duration
+	journalSize    int
+	adminToken     string
 	logLevel       string
 	logFormat      string
 	seed           uint64
@@ -44,6 +46,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.idempotency, "idempotency", "strict", "reused MS-RequestId with another body: strict (400) or lenient (process anew)")
 	fs.DurationVar(&c.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long stored responses are replayed")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", time.Hour, "lifetime of access tokens the local Entra issues")
+	fs.IntVar(&c.journalSize, "journal-size", 1000, "how many requests GET /_mock/requests keeps (0: none)")
+	fs.StringVar(&c.adminToken, "admin-token", "", "bearer token the /_mock control routes require (default: none)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "", "json or console (default: console on a terminal, else json)")
 	fs.Uint64Var(&c.seed, "seed", 0, "make generated ids and passwords reproducible (0: random)")
@@ -103,6 +107,8 @@ func (c config) validate() error {
 		return fmt.Errorf("--idempotency-ttl %s: must be positive", c.idempotencyTTL)
 	case c.tokenTTL < time.Second:
 		return fmt.Errorf("--token-ttl %s: must be at least 1s", c.tokenTTL)
+	case c.journalSize < 0:
+		return fmt.Errorf("--journal-size %d: must be 0 or more", c.journalSize)
 	case c.maxBody <= 0:
 		return fmt.Errorf("--max-body %d: must be positive", c.maxBody)
 	case c.logFormat != "" && c.logFormat != "json" && c.logFormat != "console":

@@ -19,6 +19,7 @@ func defaults() config {
 		idempotency:    "strict",
 		idempotencyTTL: 24 * time.Hour,
 		tokenTTL:       time.Hour,
+		journalSize:    1000,
 		logLevel:       "info",
 		maxBody:        1 << 20,
 	}
@@ -48,10 +49,10 @@ func TestLoadConfig(t *testing.T) {
 			name: "every flag is read",
 			args: []string{"--addr", "0.0.0.0:9999", "--db", "/tmp/x.db", "--fixtures", "fx", "--auth", "strict",
 				"--idempotency", "lenient", "--idempotency-ttl", "90m", "--log-level", "debug", "--log-format", "console",
-				"--seed", "42", "--max-body", "2048", "--token-ttl", "10m"},
+				"--seed", "42", "--max-body", "2048", "--token-ttl", "10m", "--journal-size", "5", "--admin-token", "adm"},
 			want: func(c *config) {
 				c.addr, c.db, c.fixtures, c.idempotency, c.idempotencyTTL = "0.0.0.0:9999", "/tmp/x.db", "fx", "lenient", 90*time.Minute
-				c.auth, c.tokenTTL = "strict", 10*time.Minute
+				c.auth, c.tokenTTL, c.journalSize, c.adminToken = "strict", 10*time.Minute, 5, "adm"
 				c.logLevel, c.logFormat, c.seed, c.maxBody = "debug", "console", 42, 2048
 			},
 		},
@@ -61,10 +62,10 @@ func TestLoadConfig(t *testing.T) {
 				"MOCKSANDBOX_ADDR": "0.0.0.0:8080", "MOCKSANDBOX_DB": "state.db", "MOCKSANDBOX_FIXTURES": "/fixtures/default.json",
 				"MOCKSANDBOX_AUTH": "strict", "MOCKSANDBOX_IDEMPOTENCY": "lenient", "MOCKSANDBOX_IDEMPOTENCY_TTL": "2h",
 				"MOCKSANDBOX_LOG_LEVEL": "warn", "MOCKSANDBOX_LOG_FORMAT": "json", "MOCKSANDBOX_SEED": "7", "MOCKSANDBOX_MAX_BODY": "4096",
-				"MOCKSANDBOX_TOKEN_TTL": "5m",
+				"MOCKSANDBOX_TOKEN_TTL": "5m", "MOCKSANDBOX_JOURNAL_SIZE": "0", "MOCKSANDBOX_ADMIN_TOKEN": "env-admin",
 			},
 			want: func(c *config) {
-				c.auth, c.tokenTTL = "strict", 5*time.Minute
+				c.auth, c.tokenTTL, c.journalSize, c.adminToken = "strict", 5*time.Minute, 0, "env-admin"
 				c.addr, c.db, c.fixtures, c.idempotency, c.idempotencyTTL = "0.0.0.0:8080", "state.db", "/fixtures/default.json", "lenient", 2*time.Hour
 				c.logLevel, c.logFormat, c.seed, c.maxBody = "warn", "json", 7, 4096
 			},

@@ -85,7 +85,8 @@ func serve(ctx context.Context, cfg config, log zerolog.Logger) error {
 	}
 
 	srv, err := server.New(server.Config{Store: st, Logger: log, Version: version, Idempotency: mode,
-		MaxBody: cfg.maxBody, Strict: cfg.auth == "strict", TokenTTL: cfg.tokenTTL})
+		MaxBody: cfg.maxBody, Strict: cfg.auth == "strict", TokenTTL: cfg.tokenTTL, Seed: seed,
+		JournalSize: cfg.journalSize, AdminToken: cfg.adminToken})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,200 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// journal keeps the last N requests of the /v1 and token routes for
+// GET /_mock/requests, newest first. Secrets never enter it.
+type journal struct {
+	mu      sync.Mutex
+	entries []journalEntry // ring buffer
+	next    int
+	full    bool
+}
+
+type journalEntry struct {
+	Time           string            `json:"time"`
+	Method         string            `json:"method"`
+	Path           string            `json:"path"`
+	Query          string            `json:"query"`
+	Status         int               `json:"status"`
+	Account        string            `json:"account"`
+	RequestID      string            `json:"requestId"`
+	CorrelationID  string            `json:"correlationId"`
+	DurationMs     float64           `json:"durationMs"`
+	RequestHeaders map[string]string `json:"requestHeaders"`
+	RequestBody    string            `json:"requestBody"`
+	ResponseBody   string            `json:"responseBody"`
+	Fault          string            `json:"fault,omitempty"`
+	Replayed       bool              `json:"replayed"`
+}
+
+// maxJournalBody bounds how much of each body the journal keeps.
+const maxJournalBody = 64 << 10
+
+func newJournal(size int) *journal {
+	if size <= 0 {
+		return nil
+	}
+	return &journal{entries: make([]journalEntry, size)}
+}
+
+func (j *journal) add(e journalEntry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries[j.next] = e
+	j.next = (j.next + 1) % len(j.entries)
+	j.full = j.full || j.next == 0
+}
+
+// list returns the entries newest first.
+func (j *journal) list(keep func(journalEntry) bool) []journalEntry {
+	out := []journalEntry{}
+	if j == nil {
+		return out
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := j.next
+	if j.full {
+		n = len(j.entries)
+	}
+	for i := 1; i <= n; i++ {
+		e := j.entries[(j.next-i+len(j.entries))%len(j.entries)]
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (j *journal) clear() {
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.entries)
+	j.next, j.full = 0, false
+}
+
+// captureWriter keeps a copy of the status and (the start of) the body.
+type captureWriter struct {
+	http.ResponseWriter
+	status int
+	body   []byte
+}
+
+func (w *captureWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *captureWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if room := maxJournalBody - len(w.body); room > 0 {
+		w.body = append(w.body, b[:min(room, len(b))]...)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// record journals every request it wraps, also one whose connection a
+// drop-after-commit fault closes.
+func (s *Server) record(next http.Handler) http.Handler {
+	if s.journal == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		cw := &captureWriter{ResponseWriter: w}
+		defer func() {
+			req := requestOf(r)
+			status, body := cw.status, cw.body
+			if req.dropped != nil {
+				status, body = req.dropped.status, req.dropped.body
+			}
+			s.journal.add(journalEntry{
+				Time:           pcTime(start),
+				Method:         r.Method,
+				Path:           r.URL.Path,
+				Query:          r.URL.RawQuery,
+				Status:         status,
+				Account:        req.principal.Account.ID,
+				RequestID:      req.requestID,
+				CorrelationID:  req.correlationID,
+				DurationMs:     float64(time.Since(start).Microseconds()) / 1000,
+				RequestHeaders: redactHeaders(r.Header),
+				RequestBody:    redactBody(req.body),
+				ResponseBody:   redactBody(body),
+				Fault:          req.fault,
+				Replayed:       cw.Header().Get("X-Mocksandbox-Replayed") == "true",
+			})
+		}()
+		next.ServeHTTP(cw, r)
+	})
+}
+
+// secretNames are the properties and form fields the journal never keeps.
+var secretNames = map[string]bool{"password": true, "client_secret": true, "access_token": true, "refresh_token": true, "id_token": true}
+
+func redactHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if strings.EqualFold(k, "Authorization") {
+			out[k] = "***"
+			continue
+		}
+		out[k] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+// redactBody masks secrets in a JSON or form body. Anything else is kept
+// only if it cannot hold a secret field.
+func redactBody(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err == nil {
+		return string(mustJSON(redactJSON(v)))
+	}
+	if form, err := url.ParseQuery(string(b)); err == nil && len(form) > 0 {
+		for k := range form {
+			if secretNames[strings.ToLower(k)] {
+				form[k] = []string{"***"}
+			}
+		}
+		return form.Encode()
+	}
+	return "(" + strconv.Itoa(len(b)) + " bytes, not JSON or a form)"
+}
+
+func redactJSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, c := range t {
+			if secretNames[strings.ToLower(k)] {
+				t[k] = "***"
+			} else {
+				t[k] = redactJSON(c)
+			}
+		}
+	case []any:
+		for i, c := range t {
+			t[i] = redactJSON(c)
+		}
+	}
+	return v
+}
