@@ -51,6 +51,18 @@ func maxBody(n int64) option { return func(c *server.Config) { c.MaxBody = n } }
 
 func strict(c *server.Config) { c.Strict = true }
 
+func adminToken(tok string) option { return func(c *server.Config) { c.AdminToken = tok } }
+
+// seedReseller adds a reseller to the default account's seed.
+func seedReseller(id, prefix string) option {
+	return func(c *server.Config) {
+		c.Seed.Accounts[0].Resellers = append(c.Seed.Accounts[0].Resellers, store.Reseller{
+			ID: id, MpnID: "1234567", DomainPrefix: prefix, Name: "Seeded Reseller", Country: "US", AdminUserName: "admin"})
+	}
+}
+
+func journalSize(n int) option { return func(c *server.Config) { c.JournalSize = n } }
+
 // clock makes the server read the time from *now.
 func clock(now *time.Time) option {
 	return func(c *server.Config) { c.Now = func() time.Time { return *now } }
@@ -69,12 +81,12 @@ func newMock(t *testing.T, opts ...option) *mock {
 		t.Fatal(err)
 	}
 	seed.Accounts = append(seed.Accounts, primaryAccount())
-	if err := st.Seed(context.Background(), seed); err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{Store: st, Logger: zerolog.New(io.Discard), Version: "test"}
+	cfg := server.Config{Store: st, Logger: zerolog.New(io.Discard), Version: "test", Seed: seed, JournalSize: 100}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if err := st.Seed(context.Background(), cfg.Seed); err != nil {
+		t.Fatal(err)
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
