@@ -29,21 +29,6 @@ func validDomain(d string) bool {
 	return true
 }
 
-// normaliseCulture spells a culture as Partner Center does: "EN-us" → "en-US".
-func normaliseCulture(c string) string {
-	parts := strings.Split(c, "-")
-	parts[0] = strings.ToLower(parts[0])
-	for i := 1; i < len(parts); i++ {
-		switch len(parts[i]) {
-		case 2:
-			parts[i] = strings.ToUpper(parts[i])
-		case 4:
-			parts[i] = strings.ToUpper(parts[i][:1]) + strings.ToLower(parts[i][1:])
-		}
-	}
-	return strings.Join(parts, "-")
-}
-
 // parseNewCustomer validates a customer create body (SPEC §3.4). Fields the
 // server sets (ids, relationshipToPartner, userCredentials, ...) are ignored.
 func parseNewCustomer(body []byte) (store.NewCustomer, error) {
@@ -76,7 +61,7 @@ func parseNewCustomer(body []byte) (store.NewCustomer, error) {
 	if err != nil {
 		return in, err
 	}
-	b.Culture = normaliseCulture(b.Culture)
+	b.Culture = store.NormaliseCulture(b.Culture)
 	b.Language = strings.ToLower(b.Language)
 	addr, err := billing.requiredObj("defaultAddress")
 	if err != nil {

@@ -62,6 +62,22 @@ func (e *ResellerHasCustomersError) Error() string {
 	return fmt.Sprintf("reseller %s still has %d customers", e.ResellerID, e.Customers)
 }
 
+// NormaliseCulture spells a culture as Partner Center stores it:
+// "EN-us" → "en-US", "zh-hans-cn" → "zh-Hans-CN".
+func NormaliseCulture(c string) string {
+	parts := strings.Split(c, "-")
+	parts[0] = strings.ToLower(parts[0])
+	for i := 1; i < len(parts); i++ {
+		switch len(parts[i]) {
+		case 2:
+			parts[i] = strings.ToUpper(parts[i])
+		case 4:
+			parts[i] = strings.ToUpper(parts[i][:1]) + strings.ToLower(parts[i][1:])
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
 // CreateCustomer creates a customer of account. Checks run in SPEC §2.7
 // order: the domain (DomainTakenError), the reseller
 // (ResellerNotFoundError), then the customer limit (*limits.ExceededError).
