@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mocksandbox/mocksandbox/fixtures"
 	"github.com/mocksandbox/mocksandbox/limits"
 	"github.com/mocksandbox/mocksandbox/store"
 )
@@ -282,4 +283,20 @@ func (s *Server) putLimits(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respondJSON(w, r, http.StatusOK, toLimitsJSON(l))
+}
+
+// state is GET /_mock/state: the business state in the fixture format, so
+// that it loads back with --fixtures.
+func (s *Server) state(w http.ResponseWriter, r *http.Request) {
+	snap, err := s.store.State(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	body, err := fixtures.Marshal(snap)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeResponse(w, r, store.Response{Status: http.StatusOK, ContentType: contentTypeJSON, Body: body})
 }

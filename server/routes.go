@@ -66,6 +66,7 @@ func (s *Server) routes() http.Handler {
 		r.Delete("/_mock/faults/{id}", s.removeFault)
 		r.Get("/_mock/accounts/{id}/limits", s.getLimits)
 		r.Put("/_mock/accounts/{id}/limits", s.putLimits)
+		r.Get("/_mock/state", s.state)
 	})
 
 	s.paths = newPathNormalizer(r)
