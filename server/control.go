@@ -61,7 +61,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	account := queryValue(r.URL.Query(), "account")
 	var err error
 	if account == "" {
-		err = s.store.ResetAll(ctx, s.seed)
+		err = s.store.ResetAll(ctx, s.seedKey, s.seed)
 	} else {
 		var seed *store.AccountSeed
 		for i := range s.seed.Accounts {

@@ -5,6 +5,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/mocksandbox/mocksandbox/fixtures"
 	"github.com/mocksandbox/mocksandbox/store"
 )
 
@@ -51,6 +54,7 @@ type Server struct {
 	tokenTTL    time.Duration
 	now         func() time.Time
 	seed        store.Snapshot
+	seedKey     string // a digest of seed, naming its reset snapshot
 	journal     *journal
 	faults      faults
 	adminToken  string
@@ -97,6 +101,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("token signing key: %w", err)
 	}
 	s.signer = newSigner(jwtKey)
+	seedJSON, err := fixtures.Marshal(cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	digest := sha256.Sum256(seedJSON)
+	s.seedKey = hex.EncodeToString(digest[:])
 	s.handler = s.routes()
 	return s, nil
 }

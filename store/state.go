@@ -16,9 +16,20 @@ import (
 var businessTables = []string{"accounts", "users", "apps", "tokens", "domains", "resellers", "customers", "idempotency"}
 
 // ResetAll replaces the whole business state, idempotency keys included,
-// with seed (SPEC §8 reset).
-func (s *Store) ResetAll(ctx context.Context, seed Snapshot) error {
+// with seed (SPEC §8 reset). seedKey names the seed (a digest of it): the
+// first reset saves the seeded state as an internal snapshot under that
+// key, and later resets restore it, which copies rows table to table
+// instead of inserting them one by one.
+func (s *Store) ResetAll(ctx context.Context, seedKey string, seed Snapshot) error {
+	name := internalSnapshot + seedKey
 	return s.update(ctx, func(tx *Tx) error {
+		saved, err := tx.hasSnapshot(ctx, name)
+		if err != nil || saved {
+			if err == nil {
+				err = tx.restore(ctx, name)
+			}
+			return err
+		}
 		if err := tx.deleteAll(ctx); err != nil {
 			return err
 		}
@@ -27,9 +38,39 @@ func (s *Store) ResetAll(ctx context.Context, seed Snapshot) error {
 				return fmt.Errorf("account %s: %w", as.Account.ID, err)
 			}
 		}
-		return nil
+		if err := tx.dropInternalSnapshots(ctx); err != nil { // of earlier seeds
+			return err
+		}
+		return tx.save(ctx, name)
 	})
 }
+
+func (tx *Tx) dropInternalSnapshots(ctx context.Context) error {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT name FROM snapshots WHERE instr(name, ':') > 0`)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, n := range names {
+		if err := tx.dropSnapshot(ctx, n); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// internalSnapshot prefixes snapshot names the store keeps for itself; the
+// ':' cannot appear in a user's snapshot name.
+const internalSnapshot = "seed:"
 
 func (tx *Tx) deleteAll(ctx context.Context) error {
 	for i := len(businessTables) - 1; i >= 0; i-- {
@@ -89,18 +130,26 @@ type SnapshotInfo struct {
 // SaveSnapshot stores the business state under name, replacing any
 // snapshot of that name.
 func (s *Store) SaveSnapshot(ctx context.Context, name string) error {
-	return s.update(ctx, func(tx *Tx) error {
-		if err := tx.dropSnapshot(ctx, name); err != nil {
-			return err
-		}
-		for _, t := range businessTables {
-			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO snap_`+t+` SELECT ?, * FROM `+t, name); err != nil {
-				return fmt.Errorf("snapshot %s: %w", t, err)
-			}
-		}
-		_, err := tx.tx.ExecContext(ctx, `INSERT INTO snapshots (name, created) VALUES (?, ?)`, name, tx.now.UnixNano())
+	return s.update(ctx, func(tx *Tx) error { return tx.save(ctx, name) })
+}
+
+func (tx *Tx) save(ctx context.Context, name string) error {
+	if err := tx.dropSnapshot(ctx, name); err != nil {
 		return err
-	})
+	}
+	for _, t := range businessTables {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO snap_`+t+` SELECT ?, * FROM `+t, name); err != nil {
+			return fmt.Errorf("snapshot %s: %w", t, err)
+		}
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO snapshots (name, created) VALUES (?, ?)`, name, tx.now.UnixNano())
+	return err
+}
+
+func (tx *Tx) hasSnapshot(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM snapshots WHERE name = ?`, name).Scan(&n)
+	return n > 0, err
 }
 
 func (tx *Tx) dropSnapshot(ctx context.Context, name string) error {
@@ -128,28 +177,32 @@ func prefixed(prefix string, names []string) []string {
 // ErrNotFound if there is none.
 func (s *Store) RestoreSnapshot(ctx context.Context, name string) error {
 	return s.update(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM snapshots WHERE name = ?`, name).Scan(&n); err != nil {
+		saved, err := tx.hasSnapshot(ctx, name)
+		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !saved {
 			return &NotFoundError{Kind: "snapshot", ID: name}
 		}
-		if err := tx.deleteAll(ctx); err != nil {
+		return tx.restore(ctx, name)
+	})
+}
+
+func (tx *Tx) restore(ctx context.Context, name string) error {
+	if err := tx.deleteAll(ctx); err != nil {
+		return err
+	}
+	for _, t := range businessTables {
+		cols, err := tx.columns(ctx, t)
+		if err != nil {
 			return err
 		}
-		for _, t := range businessTables {
-			cols, err := tx.columns(ctx, t)
-			if err != nil {
-				return err
-			}
-			list := strings.Join(cols, ", ")
-			if _, err := tx.tx.ExecContext(ctx, `INSERT INTO `+t+` (`+list+`) SELECT `+list+` FROM snap_`+t+` WHERE snapshot = ?`, name); err != nil {
-				return fmt.Errorf("restore %s: %w", t, err)
-			}
+		list := strings.Join(cols, ", ")
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO `+t+` (`+list+`) SELECT `+list+` FROM snap_`+t+` WHERE snapshot = ?`, name); err != nil {
+			return fmt.Errorf("restore %s: %w", t, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func (tx *Tx) columns(ctx context.Context, table string) ([]string, error) {
@@ -169,9 +222,9 @@ func (tx *Tx) columns(ctx context.Context, table string) ([]string, error) {
 	return cols, rows.Err()
 }
 
-// Snapshots lists the stored snapshots by name.
+// Snapshots lists the users' snapshots by name.
 func (s *Store) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT name, created FROM snapshots ORDER BY name`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT name, created FROM snapshots WHERE instr(name, ':') = 0 ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func TestResetAllReturnsToTheSeed(t *testing.T) {
 	ctx := context.Background()
 	s.mustCreateReseller(t, seed.Accounts[0].Account.ID, "gone")
 	s.EnsureAutoAccount(ctx, "auto-token")
-	if err := s.ResetAll(ctx, seed); err != nil {
+	if err := s.ResetAll(ctx, "test", seed); err != nil {
 		t.Fatal(err)
 	}
 	for table, want := range map[string]int{"accounts": 2, "resellers": 0, "idempotency": 0, "tokens": 1, "domains": 2} {
@@ -170,5 +170,31 @@ func TestSetLimitsAndStateReadBack(t *testing.T) {
 	state, err := s.State(ctx)
 	if err != nil || len(state.Accounts) != 2 || len(state.Accounts[0].Resellers) != 1 || len(state.Accounts[0].Tokens) != 1 {
 		t.Fatalf("state %+v, %v", state, err)
+	}
+}
+
+func TestRepeatedResetsRestoreTheSeedSnapshotAndHideIt(t *testing.T) {
+	s, seed := stateStore(t)
+	ctx := context.Background()
+	a := seed.Accounts[0].Account.ID
+	for i := range 3 { // the first reset seeds and saves; later ones restore
+		s.mustCreateReseller(t, a, "again")
+		if err := s.ResetAll(ctx, "k1", seed); err != nil {
+			t.Fatal(err)
+		}
+		if s.count(t, "resellers") != 0 || s.count(t, "accounts") != 2 {
+			t.Fatalf("reset %d left %d resellers, %d accounts", i, s.count(t, "resellers"), s.count(t, "accounts"))
+		}
+	}
+	if list, _ := s.Snapshots(ctx); len(list) != 0 {
+		t.Errorf("the internal seed snapshot is listed: %+v", list)
+	}
+	// Another seed (another key) is seeded afresh, and the old internal snapshot goes.
+	other := Snapshot{Accounts: seed.Accounts[:1]}
+	if err := s.ResetAll(ctx, "k2", other); err != nil {
+		t.Fatal(err)
+	}
+	if s.count(t, "accounts") != 1 || s.count(t, "snapshots") != 1 {
+		t.Errorf("after a new seed: %d accounts, %d internal snapshots", s.count(t, "accounts"), s.count(t, "snapshots"))
 	}
 }
