@@ -52,7 +52,14 @@ type entraErrorBody struct {
 	CorrelationID    string `json:"correlation_id"`
 }
 
-func (s *Server) writeEntraError(w http.ResponseWriter, r *http.Request, e *entraError) {
+// writeTokenError answers a token route's failure: an Entra error body for
+// an *entraError, a Partner Center one for anything else (a bug).
+func (s *Server) writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *entraError
+	if !errors.As(err, &e) {
+		writeError(w, r, err)
+		return
+	}
 	now := s.now().UTC()
 	correlation := r.Header.Get("client-request-id")
 	if !usableHeaderValue(correlation) {
@@ -89,7 +96,7 @@ func (s *Server) tokenV2(w http.ResponseWriter, r *http.Request) { s.token(w, r,
 func (s *Server) token(w http.ResponseWriter, r *http.Request, v2 bool) {
 	form, err := url.ParseQuery(string(requestOf(r).body))
 	if err != nil {
-		s.writeEntraError(w, r, entraErr("invalid_request", 900144, "The request body must be application/x-www-form-urlencoded: %v.", err))
+		s.writeTokenError(w, r, entraErr("invalid_request", 900144, "The request body must be application/x-www-form-urlencoded: %v.", err))
 		return
 	}
 	t := tokenRequest{v2: v2, tenant: pathParam(r, "tenant"), form: form, clientID: form.Get("client_id")}
@@ -113,13 +120,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, v2 bool) {
 	default:
 		err = entraErr("unsupported_grant_type", 70003, "The app requested an unsupported grant type '%s'. The mock supports client_credentials, password and refresh_token.", grant)
 	}
-	var e *entraError
-	if errors.As(err, &e) {
-		s.writeEntraError(w, r, e)
-		return
-	}
 	if err != nil {
-		writeError(w, r, err)
+		s.writeTokenError(w, r, err)
 		return
 	}
 	s.issueTokens(w, r, t, c, refresh)
@@ -338,13 +340,8 @@ func (s *Server) openIDConfiguration(w http.ResponseWriter, r *http.Request) {
 		tenant = "{tenantid}" // as Entra's multi-tenant documents say
 	default:
 		a, err := s.resolveTenant(r.Context(), tokenRequest{tenant: tenant}, "")
-		var e *entraError
-		if errors.As(err, &e) {
-			s.writeEntraError(w, r, e)
-			return
-		}
 		if err != nil {
-			writeError(w, r, err)
+			s.writeTokenError(w, r, err)
 			return
 		}
 		tenant = a.ID

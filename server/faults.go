@@ -210,7 +210,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		case "drop-after-commit":
 			req.fault = "drop-after-commit"
-			rec := &captureWriter{ResponseWriter: discardWriter{}}
+			rec := &captureWriter{ResponseWriter: discardWriter{}, keepBody: true}
 			next.ServeHTTP(rec, r)
 			req.dropped = &droppedResponse{status: rec.status, body: rec.body}
 			panic(http.ErrAbortHandler) // net/http closes the connection, sending nothing

@@ -85,11 +85,13 @@ func (j *journal) clear() {
 	j.next, j.full = 0, false
 }
 
-// captureWriter keeps a copy of the status and (the start of) the body.
+// captureWriter remembers the status a handler wrote and, when keepBody
+// is set, (the start of) the body.
 type captureWriter struct {
 	http.ResponseWriter
-	status int
-	body   []byte
+	keepBody bool
+	status   int
+	body     []byte
 }
 
 func (w *captureWriter) WriteHeader(status int) {
@@ -99,11 +101,14 @@ func (w *captureWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *captureWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if room := maxJournalBody - len(w.body); room > 0 {
+	if room := maxJournalBody - len(w.body); w.keepBody && room > 0 {
 		w.body = append(w.body, b[:min(room, len(b))]...)
 	}
 	return w.ResponseWriter.Write(b)
@@ -117,7 +122,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		cw := &captureWriter{ResponseWriter: w}
+		cw := &captureWriter{ResponseWriter: w, keepBody: true}
 		defer func() {
 			req := requestOf(r)
 			status, body := cw.status, cw.body

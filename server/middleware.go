@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -216,13 +217,13 @@ func newCV() string {
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ww := &statusRecorder{ResponseWriter: w}
+		ww := &captureWriter{ResponseWriter: w}
 		defer func() {
 			route := "unmatched"
 			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 				route = rc.RoutePattern()
 			}
-			req, status := requestOf(r), ww.Status()
+			req, status := requestOf(r), cmp.Or(ww.status, http.StatusOK)
 			if req.dropped != nil {
 				status = req.dropped.status
 			}
@@ -240,37 +241,6 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		next.ServeHTTP(ww, r)
 	})
 }
-
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Status is the status written, 200 if the handler wrote nothing.
-func (w *statusRecorder) Status() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // recoverer turns a panic into 500 800003 and logs it with its stack.
 func recoverer(next http.Handler) http.Handler {
