@@ -153,11 +153,19 @@ func (tx *Tx) newETag() string {
 }
 
 // DeleteCustomer deletes a customer of account and frees its domain and its
-// slot; the customer as it was is returned.
+// slot; the customer as it was is returned. One with active subscriptions
+// is an *ActiveSubscriptionsError; suspended and deleted ones go with it.
 func (tx *Tx) DeleteCustomer(ctx context.Context, accountID, customerID string) (Customer, error) {
 	c, err := tx.Customer(ctx, accountID, customerID)
 	if err != nil {
 		return Customer{}, err
+	}
+	active, err := tx.activeSubscriptionIDs(ctx, c.ID)
+	if err != nil {
+		return Customer{}, err
+	}
+	if len(active) > 0 {
+		return Customer{}, &ActiveSubscriptionsError{IDs: active}
 	}
 	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM customers WHERE id = ?`, c.ID); err != nil {
 		return Customer{}, err

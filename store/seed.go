@@ -12,12 +12,14 @@ type Snapshot struct {
 
 // AccountSeed is one account with everything it owns.
 type AccountSeed struct {
-	Account   Account
-	Apps      []App
-	Users     []User
-	Tokens    []Token
-	Resellers []Reseller
-	Customers []Customer
+	Account       Account
+	Apps          []App
+	Users         []User
+	Tokens        []Token
+	Resellers     []Reseller
+	Customers     []Customer
+	Orders        []Order        // of the account's customers (CustomerID set)
+	Subscriptions []Subscription // likewise
 }
 
 // IsEmpty reports whether the database holds no accounts yet.
@@ -81,6 +83,23 @@ func (tx *Tx) seedAccount(ctx context.Context, as AccountSeed) error {
 		}
 		if err := tx.takeDomain(ctx, c.Domain, a.ID, "customer", c.ID); err != nil {
 			return fmt.Errorf("customer %s: %w", c.ID, err)
+		}
+	}
+	for _, o := range as.Orders {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO orders (id, account_id, customer_id, billing_cycle, etag, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, lower(o.ID), a.ID, lower(o.CustomerID), o.BillingCycle, o.ETag, o.CreatedAt.UnixNano()); err != nil {
+			return fmt.Errorf("order %s: %w", o.ID, err)
+		}
+		for _, l := range o.Lines {
+			if err := tx.insertOrderLine(ctx, lower(o.ID), l); err != nil {
+				return fmt.Errorf("order %s line %d: %w", o.ID, l.LineNumber, err)
+			}
+		}
+	}
+	for _, sub := range as.Subscriptions {
+		sub.AccountID, sub.ID, sub.CustomerID, sub.OrderID = a.ID, lower(sub.ID), lower(sub.CustomerID), lower(sub.OrderID)
+		if err := tx.insertSubscription(ctx, sub); err != nil {
+			return fmt.Errorf("subscription %s: %w", sub.ID, err)
 		}
 	}
 	return nil

@@ -13,7 +13,8 @@ import (
 
 // businessTables are the tables that make up the business state, parents
 // before children (the order inserts need; deletes go the other way).
-var businessTables = []string{"accounts", "users", "apps", "tokens", "domains", "resellers", "customers", "idempotency"}
+var businessTables = []string{"accounts", "users", "apps", "tokens", "domains", "resellers", "customers",
+	"orders", "order_lines", "subscriptions", "carts", "idempotency"}
 
 // ResetAll replaces the whole business state, idempotency keys included,
 // with seed (SPEC §8 reset). seedKey names the seed (a digest of it): the
@@ -332,6 +333,30 @@ func (s *Store) State(ctx context.Context) (Snapshot, error) {
 		{`SELECT ` + customerColumns + ` FROM customers ORDER BY seq`, func(r rowScanner) (string, func(*AccountSeed), error) {
 			c, err := scanCustomer(r)
 			return c.AccountID, func(as *AccountSeed) { as.Customers = append(as.Customers, c) }, err
+		}},
+		{`SELECT o.account_id, o.id, o.customer_id, o.billing_cycle, o.etag, o.created_at, l.line_number, l.offer_id, l.quantity,
+				l.friendly_name, l.partner_id, l.term_duration, l.subscription_id
+			FROM orders o JOIN order_lines l ON l.order_id = o.id ORDER BY o.seq, l.line_number`,
+			func(r rowScanner) (string, func(*AccountSeed), error) {
+				var account string
+				var o Order
+				var l OrderLine
+				var created int64
+				err := r.Scan(&account, &o.ID, &o.CustomerID, &o.BillingCycle, &o.ETag, &created, &l.LineNumber, &l.OfferID,
+					&l.Quantity, &l.FriendlyName, &l.PartnerID, &l.TermDuration, &l.SubscriptionID)
+				o.AccountID, o.CreatedAt = account, time.Unix(0, created).UTC()
+				return account, func(as *AccountSeed) {
+					if n := len(as.Orders); n > 0 && as.Orders[n-1].ID == o.ID {
+						as.Orders[n-1].Lines = append(as.Orders[n-1].Lines, l)
+						return
+					}
+					o.Lines = []OrderLine{l}
+					as.Orders = append(as.Orders, o)
+				}, err
+			}},
+		{`SELECT ` + subscriptionColumns + ` FROM subscriptions ORDER BY seq`, func(r rowScanner) (string, func(*AccountSeed), error) {
+			sub, err := scanSubscription(r)
+			return sub.AccountID, func(as *AccountSeed) { as.Subscriptions = append(as.Subscriptions, sub) }, err
 		}},
 	}
 	for _, step := range steps {
