@@ -71,13 +71,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		}
 		err = s.store.ResetAccount(ctx, account, seed)
 	}
-	var held *store.DomainHeldError
 	switch {
-	case errors.As(err, &held):
-		writeError(w, r, &routeError{http.StatusConflict, codeTenantConflict, fmt.Sprintf(
-			"Reset conflict: the seed of account %s holds the domain %s, which account %s now holds. Reset that account (or everything) instead; nothing was changed.",
-			account, held.Domain, held.Holder)})
-		return
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, r, unknownName("account", account))
 		return

@@ -24,6 +24,23 @@ const (
 	codeDeleteNotAllowed   = 6003
 	codeNotValidReseller   = 800016
 	codeNotSupportedHere   = 900127
+	codeOfferNotFound      = 800004
+	codeLineNumbers        = 800071
+	codeQuantityRange      = 2002
+	codeOfferMinimum       = 900322
+	codeLicenseLimit       = 800067
+	codeSubscriptionLimit  = 800066
+	codePartnerNotFound    = 800015
+	codePartnerIsProvider  = 2072
+	codeOrderNotFound      = 20000
+	codeSubNotFound        = 20003
+	codeCartNotFound       = 800008
+	codeETagMismatch       = 2055
+	codeSubDeleted         = 2011
+	codeCartOrdered        = 800065
+	codeQtyWhileSuspended  = 800091
+	codeCancelNotAllowed   = 800090
+	codeNotAllowed         = 600006
 	codeAppOnly            = 900329
 	codeTenantNotFound     = 60003
 	codeNotFound           = 1000
@@ -92,6 +109,16 @@ func classify(err error) (status, code int, description string) {
 		exceeded *limits.ExceededError
 		reseller *store.ResellerNotFoundError
 		busy     *store.ResellerHasCustomersError
+		held     *store.DomainHeldError
+		line     *store.LineError
+		offer    *store.UnknownOfferError
+		minimum  *store.OfferMinimumError
+		qty      *store.QuantityRangeError
+		partner  *store.PartnerError
+		etag     *store.ETagMismatchError
+		state    *store.SubscriptionStateError
+		ordered  *store.CartOrderedError
+		active   *store.ActiveSubscriptionsError
 	)
 	switch {
 	case errors.As(err, &input):
@@ -101,9 +128,59 @@ func classify(err error) (status, code int, description string) {
 	case errors.Is(err, store.ErrIdempotencyMismatch):
 		return http.StatusBadRequest, codeInvalidInput, descriptionInvalidBody +
 			": this MS-RequestId was already used for a different request; send a new MS-RequestId for each call (reuse one only to retry the same request)."
+	case errors.As(err, &line):
+		status, code, desc := classify(line.Err)
+		return status, code, fmt.Sprintf("%s (line item %d)", desc, line.Line)
 	case errors.As(err, &notFound):
+		switch notFound.Kind {
+		case "order":
+			return http.StatusNotFound, codeOrderNotFound, fmt.Sprintf("Order not found: no order %s for this customer; list them with GET /v1/customers/{id}/orders.", notFound.ID)
+		case "subscription":
+			return http.StatusNotFound, codeSubNotFound, fmt.Sprintf("Subscription not found: no subscription %s for this customer; list them with GET /v1/customers/{id}/subscriptions.", notFound.ID)
+		case "cart":
+			return http.StatusNotFound, codeCartNotFound, fmt.Sprintf("Cart not found: no cart %s for this customer; create one with POST /v1/customers/{id}/carts.", notFound.ID)
+		}
 		return http.StatusNotFound, codeTenantNotFound, fmt.Sprintf(
 			"Tenant not found: no %s with id %s exists in this account. Check the id; another account's resources are never visible.", notFound.Kind, notFound.ID)
+	case errors.As(err, &offer):
+		return http.StatusBadRequest, codeOfferNotFound, fmt.Sprintf(
+			"Offer not found: %s is not in the catalog. GET /v1/offers?country=US lists the license-based offers; fixtures may add more under \"catalog\".", offer.OfferID)
+	case errors.As(err, &minimum):
+		return http.StatusForbidden, codeOfferMinimum, fmt.Sprintf(
+			"The sandbox does not allow offer %s: it needs at least %d licenses and a sandbox subscription holds at most %d. Choose another offer (or raise licensesPerSubscription with PUT /_mock/accounts/{id}/limits).", minimum.OfferID, minimum.Minimum, minimum.Max)
+	case errors.As(err, &qty):
+		return http.StatusBadRequest, codeQuantityRange, fmt.Sprintf(
+			"Quantity %d is not allowed for offer %s: send a quantity from %d to %d.", qty.Quantity, qty.OfferID, qty.Min, qty.Max)
+	case errors.As(err, &partner):
+		switch partner.Reason {
+		case store.PartnerIsProvider:
+			return http.StatusNotFound, codePartnerIsProvider, fmt.Sprintf(
+				"Partner %s is your own PartnerID: the partner of record must be one of your indirect resellers. Use a reseller's PartnerID (GET /v1/relationships lists them as mpnId), or leave it out.", partner.PartnerID)
+		case store.PartnerNotReseller:
+			return http.StatusBadRequest, codeNotValidReseller, fmt.Sprintf(
+				"PartnerID isn't a valid Indirect Reseller: %s is a PartnerID, but not of one of your live indirect resellers. Use a reseller's PartnerID from GET /v1/relationships, or leave it out.", partner.PartnerID)
+		}
+		return http.StatusNotFound, codePartnerNotFound, fmt.Sprintf(
+			"Partner not found: %q is not a known PartnerID (1-10 digits). Use one of your indirect resellers' PartnerIDs (GET /v1/relationships lists them as mpnId), or leave it out.", partner.PartnerID)
+	case errors.As(err, &etag):
+		return http.StatusBadRequest, codeETagMismatch, fmt.Sprintf(
+			"The If-Match etag %s is stale: the subscription's current etag is %s. GET it again and retry with that etag.", etag.Sent, etag.Current)
+	case errors.As(err, &state):
+		switch state.Reason {
+		case store.SubscriptionDeleted:
+			return http.StatusBadRequest, codeSubDeleted, "Subscription " + state.ID + " is deleted and cannot be changed."
+		case store.QuantityWhileSuspended:
+			return http.StatusBadRequest, codeQtyWhileSuspended, "Subscription " + state.ID + " is suspended: reactivate it (status active) before changing its quantity, or send both in one PATCH."
+		}
+		return http.StatusBadRequest, codeCancelNotAllowed, "Subscription " + state.ID + " cannot be cancelled: only new-commerce subscriptions can be deleted, within 7 days of their creation. Suspend it instead."
+	case errors.As(err, &ordered):
+		return http.StatusBadRequest, codeCartOrdered, "Cart " + ordered.CartID + " was already checked out and cannot change; create a new cart."
+	case errors.As(err, &active):
+		return http.StatusForbidden, codeNotAllowed, fmt.Sprintf(
+			"The requested action is not allowed: the customer still has active subscriptions (%s). Suspend them first (PATCH status \"suspended\"), then delete the customer.", strings.Join(active.IDs, ", "))
+	case errors.As(err, &held):
+		return http.StatusConflict, codeTenantConflict, fmt.Sprintf(
+			"Reset conflict: the seed re-creates the domain %s, which account %s now holds. Reset that account (or everything) instead; nothing was changed.", held.Domain, held.Holder)
 	case errors.As(err, &domain):
 		return http.StatusConflict, codeTenantConflict, fmt.Sprintf(
 			"Conflict while creating tenant: the domain %s is already taken by another tenant. Choose another domain prefix or domain (check with HEAD /v1/domains/{domain}).", domain.Domain)
@@ -131,6 +208,12 @@ func classifyLimit(e *limits.ExceededError) (int, int, string) {
 	case limits.Customers:
 		return http.StatusBadRequest, codeCustomerLimit, fmt.Sprintf(
 			"The sandbox limit has been met: this sandbox account already has %d customers, the limit. Delete a customer (DELETE /v1/customers/{id}) to free a slot.", e.Max)
+	case limits.LicensesPerSubscription:
+		return http.StatusForbidden, codeLicenseLimit, fmt.Sprintf(
+			"The sandbox allows at most %d licenses per subscription; %d were asked for. Send a smaller quantity.", e.Max, e.Want)
+	case limits.SubscriptionsPerCustomer:
+		return http.StatusForbidden, codeSubscriptionLimit, fmt.Sprintf(
+			"The sandbox allows at most %d active subscriptions per customer, and this would be number %d. Suspend one (PATCH status \"suspended\") to free a slot.", e.Max, e.Want)
 	}
 	return http.StatusForbidden, codeUnexpected, e.Error()
 }

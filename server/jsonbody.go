@@ -234,3 +234,51 @@ func mustJSON(v any) []byte {
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
+
+// integer reads an optional whole-number property (within int32).
+func (o object) integer(name string) (int, bool, error) {
+	v, ok := o.lookup(name)
+	if !ok {
+		return 0, false, nil
+	}
+	n, isNumber := v.(json.Number)
+	i, err := n.Int64()
+	if !isNumber || err != nil || i < -1<<31 || i > 1<<31-1 {
+		return 0, false, badInput("%s must be a whole number, not %s", o.field(name), jsonKind(v))
+	}
+	return int(i), true, nil
+}
+
+// boolean reads an optional true/false property.
+func (o object) boolean(name string) (bool, bool, error) {
+	v, ok := o.lookup(name)
+	if !ok {
+		return false, false, nil
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		return false, false, badInput("%s must be true or false, not %s", o.field(name), jsonKind(v))
+	}
+	return b, true, nil
+}
+
+// objects reads an optional array of objects.
+func (o object) objects(name string) ([]object, bool, error) {
+	v, ok := o.lookup(name)
+	if !ok {
+		return nil, false, nil
+	}
+	arr, isArray := v.([]any)
+	if !isArray {
+		return nil, false, badInput("%s must be an array, not %s", o.field(name), jsonKind(v))
+	}
+	out := make([]object, len(arr))
+	for i, item := range arr {
+		sub, err := asObject(fmt.Sprintf("%s[%d]", o.field(name), i), item)
+		if err != nil {
+			return nil, false, err
+		}
+		out[i] = sub
+	}
+	return out, true, nil
+}

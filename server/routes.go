@@ -33,6 +33,21 @@ func (s *Server) routes() http.Handler {
 		r.Get("/v1/customers/{customerId}/profiles/billing", s.getBillingProfile)
 		r.With(appUserOnly).Get("/v1/customers/{customerId}/relationships", s.getCustomerRelationships)
 
+		r.Post("/v1/customers/{customerId}/orders", s.createOrder)
+		r.Get("/v1/customers/{customerId}/orders", s.listOrders)
+		r.Get("/v1/customers/{customerId}/orders/{orderId}", s.getOrder)
+		r.Get("/v1/customers/{customerId}/orders/{orderId}/provisioningstatus", s.provisioningStatus)
+		r.Post("/v1/customers/{customerId}/carts", s.createCart)
+		r.Get("/v1/customers/{customerId}/carts/{cartId}", s.getCart)
+		r.Put("/v1/customers/{customerId}/carts/{cartId}", s.putCart)
+		r.Post("/v1/customers/{customerId}/carts/{cartId}/checkout", s.checkoutCart)
+		r.Get("/v1/customers/{customerId}/subscriptions", s.listSubscriptions)
+		r.Get("/v1/customers/{customerId}/subscriptions/{subscriptionId}", s.getSubscription)
+		r.Patch("/v1/customers/{customerId}/subscriptions/{subscriptionId}", s.patchSubscription)
+		r.Get("/v1/offers", s.listOffers)
+		r.Get("/v1/offers/{offerId}", s.getOffer)
+		r.With(appUserOnly).Get("/v1/compliance/csp/agreementstatus", s.agreementStatus)
+
 		r.Head("/v1/domains/{domain}", s.domainStatus)
 		r.Get("/v1/domains/{domain}", s.domainStatus)
 		r.Get("/v1/validations/checkdomainavailability/{prefix}", s.checkDomainAvailability)
@@ -52,6 +67,7 @@ func (s *Server) routes() http.Handler {
 
 	r.Get("/_mock/health", s.health)
 	r.Get("/_mock/ready", s.readiness)
+	// The inspector page and its files hold no data: never behind --admin-token.
 	r.Group(func(r chi.Router) {
 		r.Use(s.adminOnly, s.readBody)
 		r.Post("/_mock/reset", s.reset)

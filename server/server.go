@@ -54,6 +54,7 @@ type Server struct {
 	tokenTTL    time.Duration
 	now         func() time.Time
 	seed        store.Snapshot
+	catalog     catalog
 	seedKey     string // a digest of seed, naming its reset snapshot
 	journal     *journal
 	faults      faults
@@ -76,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		tokenTTL:    cfg.TokenTTL,
 		now:         cfg.Now,
 		seed:        cfg.Seed,
+		catalog:     newCatalog(cfg.Seed.Catalog),
 		journal:     newJournal(cfg.JournalSize),
 		adminToken:  cfg.AdminToken,
 	}
@@ -122,7 +124,7 @@ func (s *Server) MarkReady() { s.ready.Store(true) }
 func (s *Server) write(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, tx *store.Tx) store.Response) {
 	req := requestOf(r)
 	opts := store.WriteOptions{Mode: s.idempotency}
-	if req.keyed {
+	if req.keyed && r.Method != http.MethodPut { // SPEC §6 keys POST, PATCH and DELETE
 		opts.Key = &store.IdempotencyKey{
 			Account:   req.principal.Account.ID,
 			RequestID: req.requestID,

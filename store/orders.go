@@ -19,7 +19,8 @@ type Offer struct {
 	MinimumQuantity int
 	MaximumQuantity int
 	IsTrial         bool
-	NCE             bool // a new-commerce catalog item (product:sku:availability)
+	NCE             bool     // a new-commerce catalog item (product:sku:availability)
+	TermDurations   []string // NCE only, the first is the default
 }
 
 // OrderLine is one line of an order.

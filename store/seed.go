@@ -8,6 +8,9 @@ import (
 // Snapshot is a whole seed state, as fixture files describe it.
 type Snapshot struct {
 	Accounts []AccountSeed
+	// Catalog holds the fixtures' offers. It configures the server and is
+	// not stored: Seed ignores it.
+	Catalog []Offer
 }
 
 // AccountSeed is one account with everything it owns.
