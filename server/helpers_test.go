@@ -71,20 +71,22 @@ func clock(now *time.Time) option {
 // newMock starts a mock seeded with the default fixture plus a primary account.
 func newMock(t *testing.T, opts ...option) *mock {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "mock.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	seed, err := fixtures.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	seed.Accounts = append(seed.Accounts, primaryAccount())
-	cfg := server.Config{Store: st, Logger: zerolog.New(io.Discard), Version: "test", Seed: seed, JournalSize: 100}
+	cfg := server.Config{Logger: zerolog.New(io.Discard), Version: "test", Seed: seed, JournalSize: 100}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	// The store reads the same clock as the server (the NCE cancel window).
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "mock.db"), Now: cfg.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg.Store = st
 	if err := st.Seed(context.Background(), cfg.Seed); err != nil {
 		t.Fatal(err)
 	}
