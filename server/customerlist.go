@@ -29,20 +29,23 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
 	}
 	var pos cursor
 	if strings.EqualFold(queryValue(q, "seekOperation"), "next") {
-		pos, err = s.decodeCursor(r.Header.Get("MS-ContinuationToken"), req.principal.Account.ID)
+		pos, err = s.decodeCursor(r.Header.Get("MS-ContinuationToken"), req.principal.TenantID())
 	} else {
-		pos = cursor{Account: req.principal.Account.ID}
+		pos = cursor{Account: req.principal.TenantID()}
 		pos.Filter, err = parseCustomerFilter(queryValue(q, "filter"))
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	if res := req.principal.Reseller; res != nil {
+		pos.Filter.ResellerID = res.ID // a reseller sees only its own customers (SPEC §12.2)
+	}
 	if pos.Filter.ResellerPrefix != "" && req.principal.AppOnly {
 		writeError(w, r, errAppOnly)
 		return
 	}
-	page, err := s.store.ListCustomers(r.Context(), pos.Account, pos.Filter, pos.After, size)
+	page, err := s.store.ListCustomers(r.Context(), req.principal.Account.ID, pos.Filter, pos.After, size)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -123,7 +126,8 @@ func parseCustomerFilter(raw string) (store.CustomerFilter, error) {
 	return f, nil
 }
 
-// cursor is what a continuation token carries: whose listing, its filter
+// cursor is what a continuation token carries: whose listing (the
+// caller's tenant, so a provider's token is not a reseller's), its filter
 // and the position after the last customer served.
 type cursor struct {
 	Account string

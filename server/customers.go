@@ -157,9 +157,15 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// customerOf reads the path's customer of the caller's account.
+// customerOf reads the path's customer of the caller's account; a
+// reseller caller sees only its own customers (SPEC §12.2).
 func (s *Server) customerOf(r *http.Request) (store.Customer, error) {
-	return s.store.CustomerByID(r.Context(), requestOf(r).principal.Account.ID, pathParam(r, "customerId"))
+	p, id := requestOf(r).principal, pathParam(r, "customerId")
+	c, err := s.store.CustomerByID(r.Context(), p.Account.ID, id)
+	if err == nil && p.Reseller != nil && c.ResellerID != p.Reseller.ID {
+		return store.Customer{}, &store.NotFoundError{Kind: "customer", ID: id}
+	}
+	return c, err
 }
 
 // getCustomer is GET /v1/customers/{id}.

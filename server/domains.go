@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"github.com/mocksandbox/mocksandbox/store"
 	"net/http"
 	"net/url"
@@ -56,9 +57,27 @@ func (s *Server) relationshipRequests(w http.ResponseWriter, r *http.Request) {
 	respondJSON(w, r, http.StatusOK, relationshipRequest{URL: invite, Attributes: attributes{"RelationshipRequest"}})
 }
 
-// organizationProfile is GET /v1/profiles/organization: the caller's account.
+// organizationProfile is GET /v1/profiles/organization: the caller's
+// account, or a reseller caller's own tenant (SPEC §12.2).
 func (s *Server) organizationProfile(w http.ResponseWriter, r *http.Request) {
-	a := requestOf(r).principal.Account
+	p := requestOf(r).principal
+	if res := p.Reseller; res != nil {
+		legal := res.LegalProfile
+		addr := legal.Address
+		if addr.Country == "" {
+			addr = store.Address{Country: res.Country}
+		}
+		respondJSON(w, r, http.StatusOK, organizationProfile{
+			ID: res.ID, CompanyName: res.Name, TenantID: res.ID, Domain: res.Domain(),
+			Email:          cmp.Or(legal.PrimaryContact.Email, "admin@"+res.Domain()),
+			Language:       cmp.Or(res.Language, "en"),
+			Culture:        store.NormaliseCulture(cmp.Or(res.Culture, "en-US")),
+			DefaultAddress: addressJSON(addr),
+			Attributes:     attributes{"OrganizationProfile"},
+		})
+		return
+	}
+	a := p.Account
 	respondJSON(w, r, http.StatusOK, organizationProfile{
 		ID:             a.ID,
 		CompanyName:    a.Name,

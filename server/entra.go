@@ -214,6 +214,9 @@ func (s *Server) passwordGrant(ctx context.Context, t tokenRequest) (claims, err
 	if username == "" || password == "" {
 		return claims{}, entraErr("invalid_request", 900144, "The request body must contain the following parameters: 'username' and 'password'.")
 	}
+	if res, err := s.store.ResellerByAdmin(ctx, username); err == nil && signsInReseller(t.tenant, res) {
+		return resellerSignIn(t, res, password)
+	}
 	a, err := s.resolveTenant(ctx, t, username)
 	if err != nil {
 		return claims{}, err
@@ -231,6 +234,34 @@ func (s *Server) passwordGrant(ctx context.Context, t tokenRequest) (claims, err
 	return userClaims(a.ID, strings.ToLower(t.clientID), u), nil
 }
 
+// signsInReseller reports whether a token request's tenant can sign in a
+// reseller's admin: its tenant id, its domain, common or organizations.
+func signsInReseller(tenant string, res store.Reseller) bool {
+	switch strings.ToLower(tenant) {
+	case "common", "organizations", res.ID, strings.ToLower(res.Domain()):
+		return true
+	}
+	return false
+}
+
+// resellerSignIn is the password grant of a sandbox reseller's admin
+// (SPEC §12.1): a public client, so client_id is required but may be any
+// value and a client_secret is ignored.
+func resellerSignIn(t tokenRequest, res store.Reseller, password string) (claims, error) {
+	if t.clientID == "" {
+		return claims{}, entraErr("invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
+	}
+	if res.Password == "" || res.Password != password {
+		return claims{}, invalidCredentials()
+	}
+	return resellerClaims(res, strings.ToLower(t.clientID)), nil
+}
+
+func resellerClaims(res store.Reseller, appID string) claims {
+	return claims{Tid: res.ID, AppID: appID, IDTyp: "user", OID: store.ResellerAdminObjectID(res.ID),
+		UPN: res.AdminUserAccount(), Scp: scopeUserImpersonate}
+}
+
 func userClaims(tid, appID string, u store.User) claims {
 	return claims{Tid: tid, AppID: appID, IDTyp: "user", OID: u.ObjectID, UPN: u.UPN, Scp: scopeUserImpersonate}
 }
@@ -243,9 +274,16 @@ func (s *Server) refreshGrant(ctx context.Context, t tokenRequest) (claims, erro
 	if t.clientID != "" && !strings.EqualFold(t.clientID, old.AppID) {
 		return claims{}, entraErr("invalid_grant", 70000, "The refresh token was issued to app '%s', not '%s'.", old.AppID, t.clientID)
 	}
+	gone := entraErr("invalid_grant", 50173, "The user of this refresh token no longer exists (deleted, or the state was reset); sign in again.")
+	if res, err := s.store.ResellerByID(ctx, old.Tid); err == nil {
+		if res.DeletedAt != nil {
+			return claims{}, gone
+		}
+		return resellerClaims(res, old.AppID), nil
+	}
 	u, owner, err := s.store.UserByUPN(ctx, old.UPN)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && owner != old.Tid) {
-		return claims{}, entraErr("invalid_grant", 50173, "The user of this refresh token no longer exists (the state was reset); sign in again.")
+		return claims{}, gone
 	}
 	if err != nil {
 		return claims{}, err

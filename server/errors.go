@@ -76,6 +76,10 @@ var (
 		"Unauthorized: the bearer token is expired, not yet valid, altered or no longer has an account (reset). Get a new one from POST /{tenant}/oauth2/token."}
 	errUnknownToken = &routeError{http.StatusUnauthorized, codeUnauthorized,
 		"Unauthorized: unknown bearer token. With --auth strict only tokens issued by the mock (POST /{tenant}/oauth2/token) and fixture static tokens are accepted."}
+	errResellerGone = &routeError{http.StatusUnauthorized, codeUnauthorized,
+		"Unauthorized: this token belongs to a sandbox indirect reseller that no longer exists (deleted, or removed by a reset or restore)."}
+	errResellerNotAllowed = &routeError{http.StatusForbidden, codeNotAllowed,
+		"The requested action is not allowed: in the integration sandbox the indirect provider creates customers and places orders. A sandbox indirect reseller may only read its own customers (and their profiles, relationships and subscriptions), its relationship to its provider and its organization profile."}
 	errNotTipProvider = &routeError{http.StatusUnauthorized, codeNotTipProvider,
 		"Unauthorized token or Not a Tip Provider Account: sandbox indirect resellers can only be created or deleted by an integration sandbox account; this token belongs to a primary account. Use the sandbox account's credentials."}
 	errAppOnly = &routeError{http.StatusForbidden, codeAppOnly,

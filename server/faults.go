@@ -195,7 +195,7 @@ type droppedResponse struct {
 func (s *Server) injectFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := requestOf(r)
-		f, ok := s.faults.fire(r.Method, r.URL.Path, req.principal.Account.ID)
+		f, ok := s.faults.fire(r.Method, r.URL.Path, req.principal.TenantID())
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

@@ -135,7 +135,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 				Path:           r.URL.Path,
 				Query:          r.URL.RawQuery,
 				Status:         status,
-				Account:        req.principal.Account.ID,
+				Account:        req.principal.TenantID(),
 				RequestID:      req.requestID,
 				CorrelationID:  req.correlationID,
 				DurationMs:     float64(time.Since(start).Microseconds()) / 1000,

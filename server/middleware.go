@@ -236,7 +236,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			}
 			ev.Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
 				Int("status", status).Dur("durationMs", time.Since(start)).
-				Str("account", req.principal.Account.ID).Msg("request")
+				Str("account", req.principal.TenantID()).Msg("request")
 		}()
 		next.ServeHTTP(ww, r)
 	})
@@ -306,29 +306,66 @@ func (s *Server) principal(ctx context.Context, token string) (store.Principal, 
 	c, err := s.signer.verify(token, s.now())
 	switch {
 	case err == nil && c.Use == "":
-		a, err := s.store.AccountByID(ctx, c.Tid)
-		if errors.Is(err, store.ErrNotFound) {
-			return store.Principal{}, errTokenInvalid // its account is gone (reset)
-		}
-		if err != nil {
-			return store.Principal{}, err
-		}
-		p := store.Principal{Account: a, AppID: c.AppID, AppOnly: c.Scp == ""}
-		if !p.AppOnly {
-			p.UPN, p.ObjectID = c.UPN, c.OID
-		}
-		return p, nil
+		return s.principalForClaims(ctx, c)
 	case err == nil || errors.Is(err, errBadToken):
 		return store.Principal{}, errTokenInvalid
 	}
 	p, err := s.store.PrincipalForToken(ctx, token)
-	if !errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrResellerNotLive):
+		return store.Principal{}, errResellerGone
+	case !errors.Is(err, store.ErrNotFound):
 		return p, err
-	}
-	if s.strict {
+	case s.strict:
 		return store.Principal{}, errUnknownToken
 	}
 	return s.store.EnsureAutoAccount(ctx, token)
+}
+
+// principalForClaims is the caller a verified mock JWT names: an account,
+// or a sandbox reseller's admin when tid is a reseller tenant (SPEC §12.3).
+func (s *Server) principalForClaims(ctx context.Context, c claims) (store.Principal, error) {
+	a, err := s.store.AccountByID(ctx, c.Tid)
+	if errors.Is(err, store.ErrNotFound) {
+		p, err := s.store.ResellerPrincipal(ctx, c.Tid, c.AppID)
+		if errors.Is(err, store.ErrResellerNotLive) {
+			return store.Principal{}, errTokenInvalid // its account or reseller is gone
+		}
+		return p, err
+	}
+	if err != nil {
+		return store.Principal{}, err
+	}
+	p := store.Principal{Account: a, AppID: c.AppID, AppOnly: c.Scp == ""}
+	if !p.AppOnly {
+		p.UPN, p.ObjectID = c.UPN, c.OID
+	}
+	return p, nil
+}
+
+// resellerReads are the routes a reseller caller may use (SPEC §12.2).
+var resellerReads = map[string]bool{
+	"GET /v1/customers":                                             true,
+	"GET /v1/customers/{customerId}":                                true,
+	"GET /v1/customers/{customerId}/profiles/company":               true,
+	"GET /v1/customers/{customerId}/profiles/billing":               true,
+	"GET /v1/customers/{customerId}/relationships":                  true,
+	"GET /v1/customers/{customerId}/subscriptions":                  true,
+	"GET /v1/customers/{customerId}/subscriptions/{subscriptionId}": true,
+	"GET /v1/relationships":                                         true,
+	"GET /v1/profiles/organization":                                 true,
+}
+
+// resellerGate refuses a reseller caller every route but its reads
+// (SPEC §2.7 step 4): 403 600006.
+func resellerGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requestOf(r).principal.Reseller != nil && !resellerReads[r.Method+" "+chi.RouteContext(r.Context()).RoutePattern()] {
+			writeError(w, r, errResellerNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func bearerToken(header string) (string, bool) {

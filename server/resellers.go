@@ -253,16 +253,21 @@ const (
 	kindResellerOf = "isindirectresellerof"
 )
 
-// listRelationships is GET /v1/relationships (SPEC §3.3).
+// listRelationships is GET /v1/relationships (SPEC §3.3; a reseller
+// caller's view: §12.2).
 func (s *Server) listRelationships(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	p := requestOf(r).principal
 	relType := queryValue(q, "relationship_type")
 	kind := foldName(relType)
 	if relType == "" {
 		relType, kind = "IsIndirectCloudSolutionProviderOf", kindProviderOf
+		if p.Reseller != nil {
+			relType, kind = "IsIndirectResellerOf", kindResellerOf
+		}
 	}
 	if kind != kindProviderOf && kind != kindResellerOf {
-		writeError(w, r, badInput("relationship_type %q is not supported; use IsIndirectCloudSolutionProviderOf (your indirect resellers) or IsIndirectResellerOf (any case, with or without underscores)", relType))
+		writeError(w, r, badInput("relationship_type %q is not supported; use IsIndirectCloudSolutionProviderOf (your indirect resellers) or IsIndirectResellerOf (your provider, for a reseller) in any case, with or without underscores", relType))
 		return
 	}
 	match, err := parseNameFilter(queryValue(q, "filter"))
@@ -272,8 +277,15 @@ func (s *Server) listRelationships(w http.ResponseWriter, r *http.Request) {
 	}
 	self := "/relationships?relationship_type=" + url.QueryEscape(relType)
 	items := []partnerRelationship{}
-	if kind == kindProviderOf {
-		resellers, err := s.store.LiveResellers(r.Context(), requestOf(r).principal.Account.ID)
+	switch {
+	case p.Reseller != nil && kind == kindResellerOf:
+		a := p.Account
+		if match(a.Name) {
+			items = append(items, partnerRelationship{ID: a.ID, Name: a.Name, RelationshipType: "is_indirect_reseller_of",
+				State: "Active", MpnID: a.MpnID, Location: a.Country, Attributes: attributes{"PartnerRelationship"}})
+		}
+	case p.Reseller == nil && kind == kindProviderOf:
+		resellers, err := s.store.LiveResellers(r.Context(), p.Account.ID)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowed(s.methodNotAllowed)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.record, s.readBody, s.authenticate, s.injectFaults)
+		r.Use(s.record, s.readBody, s.authenticate, resellerGate, s.injectFaults)
 
 		r.With(sandboxResellerRoute).Post("/v1/sandboxIndirectReseller", s.createReseller)
 		r.With(sandboxResellerRoute).Delete("/v1/sandboxIndirectReseller/{resellerId}", s.deleteReseller)

@@ -126,7 +126,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, fn func(ctx conte
 	opts := store.WriteOptions{Mode: s.idempotency}
 	if req.keyed && r.Method != http.MethodPut { // SPEC §6 keys POST, PATCH and DELETE
 		opts.Key = &store.IdempotencyKey{
-			Account:   req.principal.Account.ID,
+			Account:   req.principal.TenantID(),
 			RequestID: req.requestID,
 			Method:    r.Method,
 			Path:      strings.ToLower(r.URL.Path),

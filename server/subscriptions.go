@@ -74,6 +74,10 @@ func ncePath(id string) (product, sku, availability string, ok bool) {
 
 // listSubscriptions is GET /v1/customers/{id}/subscriptions[?mpn_id=&order_id=].
 func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.customerOf(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	subs, err := s.store.Subscriptions(r.Context(), requestOf(r).principal.Account.ID, pathParam(r, "customerId"),
 		store.SubscriptionFilter{PartnerID: queryValue(q, "mpn_id"), OrderID: queryValue(q, "order_id")})
@@ -90,6 +94,10 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 
 // getSubscription is GET /v1/customers/{id}/subscriptions/{subscriptionId}.
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.customerOf(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	sub, err := s.store.SubscriptionByID(r.Context(), requestOf(r).principal.Account.ID, pathParam(r, "customerId"), pathParam(r, "subscriptionId"))
 	if err != nil {
 		writeError(w, r, err)

@@ -62,29 +62,52 @@ func nullInt(p *int) any {
 // PrincipalForToken resolves a static bearer token (a fixture token or an
 // auto-created account's) to its principal; ErrNotFound if none matches.
 func (s *Store) PrincipalForToken(ctx context.Context, token string) (Principal, error) {
-	var p Principal
-	var userUPN, appID string
+	var userUPN, appID, resellerID string
 	var appOnly bool
 	var objectID sql.NullString
 	row := s.rdb.QueryRowContext(ctx, `
-		SELECT `+accountColumns+`, t.user_upn, t.app_id, t.app_only, u.object_id
+		SELECT `+accountColumns+`, t.user_upn, t.app_id, t.app_only, t.reseller_id, u.object_id
 		FROM tokens t
 		JOIN accounts a ON a.id = t.account_id
 		LEFT JOIN users u ON u.upn = t.user_upn AND u.account_id = t.account_id
 		WHERE t.token = ?`, token)
-	a, err := scanAccount(row, &userUPN, &appID, &appOnly, &objectID)
+	a, err := scanAccount(row, &userUPN, &appID, &appOnly, &resellerID, &objectID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrNotFound
 	}
 	if err != nil {
 		return Principal{}, err
 	}
-	p = Principal{Account: a, AppID: appID, AppOnly: appOnly}
+	if resellerID != "" {
+		return s.ResellerPrincipal(ctx, resellerID, "")
+	}
+	p := Principal{Account: a, AppID: appID, AppOnly: appOnly}
 	if !appOnly {
 		p.UPN, p.ObjectID = userUPN, objectID.String
 	}
 	return p, nil
 }
+
+// ResellerPrincipal is the caller that a sandbox reseller's admin is: its
+// provider's account, seen through the reseller (SPEC §12.3). A reseller
+// that is not live is ErrResellerNotLive.
+func (s *Store) ResellerPrincipal(ctx context.Context, resellerID, appID string) (Principal, error) {
+	r, err := s.ResellerByID(ctx, resellerID)
+	if errors.Is(err, ErrNotFound) || (err == nil && r.DeletedAt != nil) {
+		return Principal{}, ErrResellerNotLive
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	a, err := s.AccountByID(ctx, r.AccountID)
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{Account: a, Reseller: &r, UPN: r.AdminUserAccount(), ObjectID: ResellerAdminObjectID(r.ID), AppID: appID}, nil
+}
+
+// ResellerAdminObjectID is the object id of a reseller tenant's admin user.
+func ResellerAdminObjectID(resellerID string) string { return DerivedID(lower(resellerID) + "/admin") }
 
 // AutoAccount describes the sandbox account that permissive auth creates for
 // an unknown bearer token (SPEC §4.3). Everything derives from the token.

@@ -223,6 +223,7 @@ func (tx *Tx) Customer(ctx context.Context, accountID, customerID string) (Custo
 // CustomerFilter narrows a customer listing. Matches are case-insensitive
 // prefix matches; empty fields match everything.
 type CustomerFilter struct {
+	ResellerID        string // associatedPartnerId is exactly this (a reseller caller's own)
 	ResellerPrefix    string // associatedPartnerId starts with this
 	CompanyNamePrefix string
 	DomainPrefix      string
@@ -242,6 +243,10 @@ type CustomerPage struct {
 func (s *Store) ListCustomers(ctx context.Context, accountID string, f CustomerFilter, after int64, size int) (CustomerPage, error) {
 	where := []string{"account_id = ?", "seq > ?"}
 	args := []any{accountID, after}
+	if f.ResellerID != "" {
+		where = append(where, "reseller_id = ?")
+		args = append(args, lower(f.ResellerID))
+	}
 	for _, m := range []struct{ column, prefix string }{
 		{"reseller_id", lower(f.ResellerPrefix)},
 		{"lower(company_name)", strings.ToLower(f.CompanyNamePrefix)},

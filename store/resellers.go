@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mocksandbox/mocksandbox/limits"
@@ -165,4 +166,29 @@ func (s *Store) LiveResellers(ctx context.Context, accountID string) ([]Reseller
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// ResellerByID reads a reseller of any account, live or deleted.
+func (s *Store) ResellerByID(ctx context.Context, id string) (Reseller, error) {
+	r, err := scanReseller(s.rdb.QueryRowContext(ctx, `SELECT `+resellerColumns+` FROM resellers WHERE id = ?`, lower(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Reseller{}, &NotFoundError{Kind: "sandbox indirect reseller", ID: id}
+	}
+	return r, err
+}
+
+// ResellerByAdmin finds the live reseller whose admin user is upn
+// ({adminUserName}@{domainPrefix}.onmicrosoft.com, any case).
+func (s *Store) ResellerByAdmin(ctx context.Context, upn string) (Reseller, error) {
+	name, domain, _ := strings.Cut(lower(upn), "@")
+	prefix, ok := strings.CutSuffix(domain, ".onmicrosoft.com")
+	if !ok || name == "" {
+		return Reseller{}, &NotFoundError{Kind: "reseller admin", ID: upn}
+	}
+	r, err := scanReseller(s.rdb.QueryRowContext(ctx, `SELECT `+resellerColumns+` FROM resellers
+		WHERE lower(domain_prefix) = ? AND lower(admin_user_name) = ? AND deleted_at IS NULL`, prefix, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Reseller{}, &NotFoundError{Kind: "reseller admin", ID: upn}
+	}
+	return r, err
 }

@@ -89,6 +89,18 @@ type Principal struct {
 	ObjectID string
 	AppID    string
 	AppOnly  bool // an application-only token: no user
+	// Reseller is set when the caller is a sandbox reseller's admin: Account
+	// is then its provider's, and the caller sees only its own customers.
+	Reseller *Reseller
+}
+
+// TenantID is the caller's own tenant: the reseller's for a reseller
+// caller, else the account's.
+func (p Principal) TenantID() string {
+	if p.Reseller != nil {
+		return p.Reseller.ID
+	}
+	return p.Account.ID
 }
 
 // Reseller is a sandbox indirect reseller of an account.
@@ -121,6 +133,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrIdempotencyMismatch: an MS-RequestId reused for a different body.
 	ErrIdempotencyMismatch = errors.New("request id already used for a different request")
+	// ErrResellerNotLive: a reseller's credentials after it was deleted (or
+	// removed by a reset or restore).
+	ErrResellerNotLive = errors.New("the reseller is not live")
 )
 
 // NotFoundError: no resource of that kind and id in the caller's account.
