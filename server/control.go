@@ -58,8 +58,12 @@ func (s *Server) adminOnly(next http.Handler) http.Handler {
 // reset is POST /_mock/reset[?account=ID]: back to the fixture seed.
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	account := queryValue(r.URL.Query(), "account")
-	var err error
+	q, err := queryOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	account := queryValue(q, "account")
 	if account == "" {
 		err = s.store.ResetAll(ctx, s.seedKey, s.seed)
 	} else {
@@ -150,7 +154,11 @@ func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request) {
 
 // requests is GET /_mock/requests: the journal, newest first, filtered.
 func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, err := queryOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	corr, rid, account, path, status := q.Get("correlationId"), q.Get("requestId"), q.Get("account"), q.Get("path"), q.Get("status")
 	if status != "" && !statusFilter.MatchString(status) {
 		writeError(w, r, badInput("status must be a status such as 429 or a class such as 4xx, not %q", status))
@@ -287,6 +295,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	snap.Catalog = s.seed.Catalog // the fixture-added offers; the built-in ones are left out (SPEC §7)
 	body, err := fixtures.Marshal(snap)
 	if err != nil {
 		writeError(w, r, err)
