@@ -68,6 +68,8 @@ func (s *Server) routes() http.Handler {
 	r.Get("/_mock/health", s.health)
 	r.Get("/_mock/ready", s.readiness)
 	// The inspector page and its files hold no data: never behind --admin-token.
+	r.Get("/_mock/ui", s.uiPage)
+	r.Get("/_mock/ui/{file}", s.uiFile)
 	r.Group(func(r chi.Router) {
 		r.Use(s.adminOnly, s.readBody)
 		r.Post("/_mock/reset", s.reset)
