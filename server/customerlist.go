@@ -21,7 +21,11 @@ const (
 // paging through opaque continuation tokens, and an optional filter.
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
 	req := requestOf(r)
-	q := r.URL.Query()
+	q, err := queryOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	size, err := pageSize(queryValue(q, "size"))
 	if err != nil {
 		writeError(w, r, err)
@@ -158,7 +162,11 @@ func (s *Server) decodeCursor(token, account string) (cursor, error) {
 	p, m, ok := strings.Cut(token, ".")
 	payload, err1 := base64.RawURLEncoding.DecodeString(p)
 	mac, err2 := base64.RawURLEncoding.DecodeString(m)
-	if !ok || err1 != nil || err2 != nil || !hmac.Equal(mac, s.mac(payload)) {
+	// Only the canonical encoding: decoding ignores a last character's
+	// unused bits (and CR/LF), so an altered token could otherwise decode
+	// to the same bytes and be accepted.
+	canonical := base64.RawURLEncoding.EncodeToString(payload)+"."+base64.RawURLEncoding.EncodeToString(mac) == token
+	if !ok || err1 != nil || err2 != nil || !canonical || !hmac.Equal(mac, s.mac(payload)) {
 		return cursor{}, bad
 	}
 	if err := json.Unmarshal(payload, &c); err != nil || c.Account != account {

@@ -88,7 +88,10 @@ func (s signer) verify(token string, now time.Time) (claims, error) {
 		return c, errNotMockJWT
 	}
 	sig, err := b64.DecodeString(parts[2])
-	if err != nil || h.Alg != "HS256" || !hmac.Equal(sig, s.mac(parts[0]+"."+parts[1])) {
+	// The signature only in its canonical encoding: decoding ignores the
+	// last character's unused bits, so an altered signature could decode
+	// to the same bytes and verify.
+	if err != nil || h.Alg != "HS256" || b64.EncodeToString(sig) != parts[2] || !hmac.Equal(sig, s.mac(parts[0]+"."+parts[1])) {
 		return c, errBadToken
 	}
 	rawBody, err := b64.DecodeString(parts[1])

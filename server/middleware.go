@@ -154,6 +154,19 @@ func pathParam(r *http.Request, name string) string {
 	return v
 }
 
+// queryOf parses the request's query string. url.URL.Query silently drops
+// a pair it cannot parse (a bad %-escape, a ';' separator): that turned
+// POST /_mock/reset?account=ID; into a reset of every account, and a
+// malformed size, filter or country into "none given". Such a query is
+// bad input (400 800002) instead.
+func queryOf(r *http.Request) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return q, badInput("the query string is malformed (%v); percent-encode '%%', ';' and other reserved characters in values", err)
+	}
+	return q, nil
+}
+
 // usableHeaderValue: 1–128 printable ASCII characters (SPEC §2.2).
 func usableHeaderValue(v string) bool {
 	if v == "" || len(v) > 128 {

@@ -48,7 +48,11 @@ func newOfferJSON(o store.Offer, country string) offerJSON {
 
 // offersCountry reads the required ?country= of the offer routes.
 func offersCountry(r *http.Request) (string, error) {
-	c := queryValue(r.URL.Query(), "country")
+	q, err := queryOf(r)
+	if err != nil {
+		return "", err
+	}
+	c := queryValue(q, "country")
 	if !countryPattern.MatchString(c) {
 		return "", badInput("the country query parameter is required: a two-letter country code such as US, not %q", c)
 	}
@@ -91,7 +95,11 @@ func (s *Server) getOffer(w http.ResponseWriter, r *http.Request) {
 
 // agreementStatus is GET /v1/compliance/csp/agreementstatus?mpnId=|tenantId=.
 func (s *Server) agreementStatus(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, err := queryOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	mpn, tenant := queryValue(q, "mpnId"), queryValue(q, "tenantId")
 	switch {
 	case mpn == "" && tenant == "":

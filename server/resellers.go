@@ -256,7 +256,11 @@ const (
 // listRelationships is GET /v1/relationships (SPEC §3.3; a reseller
 // caller's view: §12.2).
 func (s *Server) listRelationships(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, err := queryOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	p := requestOf(r).principal
 	relType := queryValue(q, "relationship_type")
 	kind := foldName(relType)

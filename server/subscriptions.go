@@ -78,7 +78,11 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
+	q, err := queryOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	subs, err := s.store.Subscriptions(r.Context(), requestOf(r).principal.Account.ID, pathParam(r, "customerId"),
 		store.SubscriptionFilter{PartnerID: queryValue(q, "mpn_id"), OrderID: queryValue(q, "order_id")})
 	if err != nil {
