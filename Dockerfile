@@ -5,8 +5,9 @@
 #
 # The build stage is named "build" and leaves the binary at
 # /out/mocksandbox, so `podman build --build-context build=DIR` can supply a
-# prebuilt DIR/out/mocksandbox instead. The static-build flags live only in
-# scripts/build-static.sh.
+# prebuilt DIR/out/mocksandbox instead: scripts/container-test.sh does, where
+# no base image can be pulled. The static-build flags live only in
+# scripts/build-static.sh, which both this stage and that test run.
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
