@@ -155,9 +155,13 @@ func (tx *Tx) ensureAutoAccount(ctx context.Context, token string, a Account, u 
 	if n > 0 {
 		return nil
 	}
-	if err := tx.insertAccount(ctx, a, true); err != nil {
+	var taken *DomainTakenError
+	if err := tx.insertAccount(ctx, a, true); err != nil && !errors.As(err, &taken) {
 		return err
 	}
+	// A taken domain is no reason to refuse the token: any customer may have
+	// named sandbox{8 hex}.onmicrosoft.com first. The account works without
+	// holding it.
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO users (upn, account_id, object_id) VALUES (?, ?, ?)`,
 		u.UPN, a.ID, u.ObjectID); err != nil {
 		return err

@@ -254,3 +254,21 @@ func TestASeedMakesIdsAndPasswordsReproducible(t *testing.T) {
 		t.Error("seeds 42 and 43 give the same id or password")
 	}
 }
+
+func TestAnAutoAccountWorksWhenItsDomainIsTaken(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, _ := AutoAccount("late-token")
+	holder := testAccount("00000000-0000-4000-8000-000000000001", a.Domain) // takes the domain first
+	if err := s.Seed(ctx, Snapshot{Accounts: []AccountSeed{holder}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.EnsureAutoAccount(ctx, "late-token")
+	if err != nil || p.Account.ID != a.ID {
+		t.Fatalf("auto account with a taken domain: %+v, %v", p, err)
+	}
+}
