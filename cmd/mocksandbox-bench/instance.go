@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,21 +23,30 @@ import (
 // startTimeout bounds everything between exec and the start-up log line.
 const startTimeout = 10 * time.Second
 
-// instance is one running mocksandbox process.
+// program is a server binary the bench starts: the mock or the floor.
+type program struct {
+	name string   // "mock" or "floor", for the report
+	path string   // the binary
+	args []string // always passed first; they make it listen on 127.0.0.1:0
+}
+
+// instance is one running server process.
 type instance struct {
+	prog    program
 	cmd     *exec.Cmd
 	started time.Time     // just before exec
-	logLine time.Duration // exec → the "mocksandbox listening" line
+	logLine time.Duration // exec → the "… listening" start-up line
 	addr    string        // 127.0.0.1:port, from the start-up line
 	logDone chan struct{} // closed when stderr reaches EOF
 	tail    *lineTail
 }
 
-// startInstance execs bin with args plus --addr 127.0.0.1:0 and
-// --log-format json, and returns once the start-up line named the address.
-func startInstance(ctx context.Context, bin string, args ...string) (*instance, error) {
-	args = append([]string{"--addr", "127.0.0.1:0", "--log-format", "json"}, args...)
-	cmd := exec.CommandContext(ctx, bin, args...)
+// startInstance execs prog with its args plus args, and returns once its
+// JSON start-up line ("mocksandbox listening", "floor listening") named the
+// address.
+func startInstance(ctx context.Context, prog program, args ...string) (*instance, error) {
+	bin := prog.path
+	cmd := exec.CommandContext(ctx, bin, append(slices.Clone(prog.args), args...)...)
 	// A process group of its own, so that kill also ends what a -bin
 	// wrapper script started (its children would hold stderr open).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -45,7 +56,7 @@ func startInstance(ctx context.Context, bin string, args ...string) (*instance, 
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{cmd: cmd, logDone: make(chan struct{}), tail: &lineTail{max: 20}}
+	in := &instance{prog: prog, cmd: cmd, logDone: make(chan struct{}), tail: &lineTail{max: 20}}
 	addrs := make(chan string, 1)
 	in.started = time.Now()
 	if err := cmd.Start(); err != nil {
@@ -96,7 +107,7 @@ func (in *instance) readLog(r io.Reader, addrs chan<- string) {
 			Message string `json:"message"`
 			Addr    string `json:"addr"`
 		}
-		if json.Unmarshal(line, &entry) == nil && entry.Message == "mocksandbox listening" && entry.Addr != "" {
+		if json.Unmarshal(line, &entry) == nil && strings.HasSuffix(entry.Message, " listening") && entry.Addr != "" {
 			found = true
 			addrs <- entry.Addr
 		}
@@ -169,6 +180,43 @@ func (in *instance) memory() (rss, hwm int64, err error) {
 		return 0, 0, errors.New("no VmRSS in /proc status")
 	}
 	return rss, hwm, nil
+}
+
+// userHZ is the unit of utime and stime in /proc/PID/stat (USER_HZ, 100 on
+// every Linux the bench runs on).
+const userHZ = 100
+
+// cpuTime is the CPU time (user + system) the process has used so far,
+// from /proc/PID/stat, in steps of 1/userHZ seconds.
+func (in *instance) cpuTime() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", in.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(b)
+}
+
+// parseStatCPU reads utime + stime (fields 14 and 15) of a /proc/PID/stat
+// line. The command name (field 2) may hold spaces and parentheses, so the
+// fields are counted from its last ')'.
+func parseStatCPU(stat []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc stat %q: no command name", stat)
+	}
+	f := strings.Fields(string(stat[i+1:])) // f[0] is field 3 (state)
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc stat %q: too few fields", stat)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc stat utime/stime %q: %w", s, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
 // kill ends the process (and its process group) at once and reaps it.

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,32 +16,108 @@ import (
 	"github.com/google/uuid"
 )
 
-// operation is one kind of request the load loop sends.
+// request is one HTTP request of an operation, whichever load generator
+// sends it. Every request carries a bearer token, MS-RequestId and
+// MS-CorrelationId; one with a body is JSON.
+type request struct {
+	method, path  string
+	token         string
+	requestID     string
+	correlationID string
+	body          []byte // nil for a GET
+}
+
+// expect is what every answer to an operation must be.
+type expect struct {
+	status int
+	// replayed: X-Mocksandbox-Replayed: true is required; otherwise the
+	// header must be absent.
+	replayed bool
+	contains string // must occur in the body ("" for no check)
+}
+
+func (e expect) check(status int, replayed string, body []byte) error {
+	switch {
+	case status != e.status:
+		return fmt.Errorf("want %d, got %d: %.300s", e.status, status, body)
+	case e.replayed && replayed != "true":
+		return fmt.Errorf("want X-Mocksandbox-Replayed: true, got %q", replayed)
+	case !e.replayed && replayed != "":
+		return errors.New("a first create came back as a replay (X-Mocksandbox-Replayed)")
+	case e.contains != "" && !bytes.Contains(body, []byte(e.contains)):
+		return fmt.Errorf("no %s in the body: %.300s", e.contains, body)
+	}
+	return nil
+}
+
+// opClass says which targets an operation has.
+type opClass int
+
+const (
+	readOp  opClass = iota // GETs: ≥ 0.8× the floor, single-client p99 ≤ 1 ms
+	writeOp                // creates and the replay: ≥ 0.7× the floor, p99 ≤ 5 ms
+)
+
+// operation is one kind of request against one server. build returns the
+// k-th request (k = 0, 1, …); take hands out k so that no two requests of
+// a run are the same one (creates need fresh domains and request ids).
 type operation struct {
-	name string
-	// request builds the next request (outside the timed part).
-	request func(ctx context.Context) (*http.Request, error)
-	// check says what is wrong with an answer, or nil.
-	check func(resp *http.Response, body []byte) error
+	name  string
+	class opClass
+	build func(k int64) request
+	want  expect
+	next  atomic.Int64
 }
 
-// result is one measured phase: an operation at a number of connections.
+// take reserves n consecutive values of k and returns the first.
+func (op *operation) take(n int64) int64 { return op.next.Add(n) - n }
+
+// result is one measured phase: an operation on one server at a number of
+// connections (or half of one, see measureSet).
 type result struct {
-	op       string
-	conns    int
-	latency  []time.Duration // sorted
-	elapsed  time.Duration
-	errors   int
-	firstErr error
+	latency   []time.Duration // sorted, one per answer
+	elapsed   time.Duration   // first request sent → last answer read
+	ok        int             // answers that passed the check
+	errors    int             // wrong answers and failed requests
+	firstErr  error
+	bodyBytes int64         // summed over the answers
+	cpu       time.Duration // server CPU (user + system) during the phase
 }
 
-func (r result) requests() int { return len(r.latency) + r.errors }
+func (r result) requests() int { return r.ok + r.errors }
 
 func (r result) throughput() float64 {
 	if r.elapsed <= 0 {
 		return 0
 	}
-	return float64(len(r.latency)) / r.elapsed.Seconds()
+	return float64(r.ok) / r.elapsed.Seconds()
+}
+
+// cpuPerRequest is the server's CPU time per answered request.
+func (r result) cpuPerRequest() time.Duration {
+	if r.ok == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.ok)
+}
+
+func (r result) meanBodyBytes() float64 {
+	if n := len(r.latency); n > 0 {
+		return float64(r.bodyBytes) / float64(n)
+	}
+	return 0
+}
+
+// merge joins two measurements of one phase.
+func merge(a, b result) result {
+	r := result{elapsed: a.elapsed + b.elapsed, ok: a.ok + b.ok, errors: a.errors + b.errors, firstErr: a.firstErr,
+		bodyBytes: a.bodyBytes + b.bodyBytes, cpu: a.cpu + b.cpu}
+	if r.firstErr == nil {
+		r.firstErr = b.firstErr
+	}
+	r.latency = slices.Concat(a.latency, b.latency)
+	slices.Sort(r.latency)
+	return r
 }
 
 // percentile is the nearest-rank percentile p (0–100) of sorted durations.
@@ -52,6 +127,137 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	}
 	rank := int(float64(len(sorted))*p/100+0.999999999) - 1
 	return sorted[max(0, min(rank, len(sorted)-1))]
+}
+
+// driver is a load generator. run sends op's requests to in over conns
+// keep-alive connections and stops after count requests or maxDur,
+// whichever comes first.
+type driver interface {
+	name() string
+	run(ctx context.Context, in *instance, op *operation, conns, count int, maxDur time.Duration) (result, error)
+}
+
+// goDriver is the bench's own load loop: Go net/http clients, one
+// goroutine per connection, latency from send to the last body byte.
+type goDriver struct {
+	why string // why not wrk
+}
+
+func (d goDriver) name() string { return "the bench's Go net/http loop (" + d.why + ")" }
+
+func (goDriver) run(ctx context.Context, in *instance, op *operation, conns, count int, maxDur time.Duration) (result, error) {
+	client := newClient(conns)
+	defer client.CloseIdleConnections()
+	base := in.baseURL()
+	var (
+		started  atomic.Int64
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		res      result
+		perConns = make([][]time.Duration, conns)
+	)
+	deadline := time.Now().Add(maxDur)
+	begin := time.Now()
+	for w := range conns {
+		wg.Go(func() {
+			for started.Add(1) <= int64(count) && time.Now().Before(deadline) && ctx.Err() == nil {
+				d, n, err := send(ctx, client, base, op.build(op.take(1)), op.want)
+				mu.Lock()
+				if err != nil {
+					res.errors++
+					if res.firstErr == nil {
+						res.firstErr = err
+					}
+				} else {
+					res.ok++
+					res.bodyBytes += int64(n)
+				}
+				mu.Unlock()
+				if err == nil {
+					perConns[w] = append(perConns[w], d)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(begin)
+	res.latency = slices.Concat(perConns...)
+	slices.Sort(res.latency)
+	return res, ctx.Err()
+}
+
+// send sends one request and times it from send to the last body byte. It
+// returns the body's size.
+func send(ctx context.Context, client *http.Client, base string, r request, want expect) (time.Duration, int, error) {
+	req, err := httpRequest(ctx, base, r)
+	if err != nil {
+		return 0, 0, err
+	}
+	t := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	d := time.Since(t)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := want.check(resp.StatusCode, resp.Header.Get("X-Mocksandbox-Replayed"), body); err != nil {
+		return 0, 0, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	return d, len(body), nil
+}
+
+func httpRequest(ctx context.Context, base string, r request) (*http.Request, error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, base+r.path, body)
+	if err != nil {
+		return nil, err
+	}
+	// Assigned directly to keep Partner Center's header spelling on the wire.
+	req.Header["Authorization"] = []string{"Bearer " + r.token}
+	req.Header["MS-RequestId"] = []string{r.requestID}
+	req.Header["MS-CorrelationId"] = []string{r.correlationID}
+	if r.body != nil {
+		req.Header["Content-Type"] = []string{"application/json"}
+	} else {
+		req.Header["Accept"] = []string{"application/json"}
+	}
+	return req, nil
+}
+
+// do sends one untimed set-up request and returns the answer.
+func do(ctx context.Context, base string, r request) (status int, header http.Header, body []byte, err error) {
+	client := newClient(1)
+	defer client.CloseIdleConnections()
+	req, err := httpRequest(ctx, base, r)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body, err
+}
+
+// doExpect is do, checked against want.
+func doExpect(ctx context.Context, base string, r request, want expect) ([]byte, error) {
+	status, h, body, err := do(ctx, base, r)
+	if err == nil {
+		err = want.check(status, h.Get("X-Mocksandbox-Replayed"), body)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	return body, nil
 }
 
 // newClient returns a keep-alive client that opens at most conns
@@ -78,272 +284,5 @@ func newClient(conns int) *http.Client {
 	}
 }
 
-// warmupsPerConn is how many untimed requests measure sends per connection
-// before it starts timing.
-const warmupsPerConn = 5
-
-// measure runs op on conns workers sharing one keep-alive client, after a
-// short untimed warm-up that opens the connections. It stops after maxN
-// timed requests or maxDur, whichever comes first.
-func measure(ctx context.Context, op operation, conns, maxN int, maxDur time.Duration) result {
-	client := newClient(conns)
-	defer client.CloseIdleConnections()
-	warm := loop(ctx, client, op, conns, warmupsPerConn*conns, 2*time.Second)
-	res := loop(ctx, client, op, conns, maxN, maxDur)
-	res.errors += warm.errors
-	if res.firstErr == nil {
-		res.firstErr = warm.firstErr
-	}
-	return res
-}
-
-func loop(ctx context.Context, client *http.Client, op operation, conns, maxN int, maxDur time.Duration) result {
-	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		errCount int
-		firstErr error
-	)
-	latencies := make([][]time.Duration, conns)
-	deadline := time.Now().Add(maxDur)
-	start := time.Now()
-	for w := range conns {
-		wg.Go(func() {
-			for next.Add(1) <= int64(maxN) && time.Now().Before(deadline) && ctx.Err() == nil {
-				d, err := once(ctx, client, op)
-				if err != nil {
-					mu.Lock()
-					errCount++
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					continue
-				}
-				latencies[w] = append(latencies[w], d)
-			}
-		})
-	}
-	wg.Wait()
-	res := result{op: op.name, conns: conns, elapsed: time.Since(start), errors: errCount, firstErr: firstErr}
-	res.latency = slices.Concat(latencies...)
-	slices.Sort(res.latency)
-	return res
-}
-
-// once sends one request and times it from send to the last body byte.
-func once(ctx context.Context, client *http.Client, op operation) (time.Duration, error) {
-	req, err := op.request(ctx)
-	if err != nil {
-		return 0, err
-	}
-	t := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	d := time.Since(t)
-	if err != nil {
-		return 0, err
-	}
-	if err := op.check(resp, body); err != nil {
-		return 0, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
-	}
-	return d, nil
-}
-
-// resellerBody is the documented create request (SPEC §3.1, the Partner
-// Center "Create Indirect Reseller in Sandbox" example) with the domain
-// prefix and names replaced by %[1]s.
-const resellerBody = `{
-    "mpnId": "6363276",
-    "tenant": {
-        "domainPrefix": "%[1]s",
-        "name": "%[1]s",
-        "displayName": "%[1]s",
-        "adminUserName": "admin",
-        "adminFirstName": "%[1]s",
-        "adminLastName": "%[1]s",
-        "adminAlternateEmail": "%[1]s@test.com",
-        "country": "US",
-        "culture": "en-us"
-    },
-    "legalBusinessProfile": {
-        "companyName": "%[1]s",
-        "address": {
-            "country": "FR",
-            "city": "Issy-les-Moulineaux",
-            "state": "",
-            "addressLine1": "39-41 quai du Président Roosevelt",
-            "addressLine2": "",
-            "postalCode": "92130"
-        },
-        "primaryContact": {
-            "firstName": "Sandbox",
-            "lastName": "Scenario",
-            "email": "Sandbox.Scenario@test.com",
-            "phoneNumber": "1234567890"
-        },
-        "culture": "en-US"
-    },
-    "organizationProfileLanguage": "en"
-}`
-
-// workload builds the requests of one run against base. Tokens and domain
-// prefixes carry runID, so they are unique in the database.
-type workload struct {
-	base  string
-	runID string // 8 hex digits
-	seq   atomic.Int64
-}
-
-// fresh returns a number no other request of this run uses.
-func (wl *workload) fresh() int64 { return wl.seq.Add(1) }
-
-// token is a bearer string of its own: permissive auth makes it a new
-// sandbox account on first use.
-func (wl *workload) token(n int64) string { return fmt.Sprintf("bench-%s-%d", wl.runID, n) }
-
-// prefix is a domain prefix no one holds (letters and digits, ≤ 27).
-func (wl *workload) prefix(n int64) string { return fmt.Sprintf("b%s%d", wl.runID, n) }
-
-func (wl *workload) createRequest(ctx context.Context, token, requestID string, body []byte) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wl.base+"/v1/sandboxIndirectReseller", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	// Assigned directly to keep Partner Center's header spelling on the wire.
-	req.Header["Authorization"] = []string{"Bearer " + token}
-	req.Header["MS-RequestId"] = []string{requestID}
-	req.Header["MS-CorrelationId"] = []string{uuid.NewString()}
-	req.Header["Content-Type"] = []string{"application/json"}
-	return req, nil
-}
-
-func checkCreated(resp *http.Response, body []byte) error {
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("want 201, got %s: %.300s", resp.Status, body)
-	}
-	if resp.Header.Get("X-Mocksandbox-Replayed") != "" {
-		return errors.New("a first create came back as a replay (X-Mocksandbox-Replayed)")
-	}
-	if !bytes.Contains(body, []byte(`"accountId"`)) {
-		return fmt.Errorf("201 without accountId: %.300s", body)
-	}
-	return nil
-}
-
-// create posts a new reseller with a token of its own per request, so
-// every request inserts an account and a reseller.
-func (wl *workload) create() operation {
-	return operation{
-		name: "create reseller (new token each)",
-		request: func(ctx context.Context) (*http.Request, error) {
-			n := wl.fresh()
-			body := fmt.Appendf(nil, resellerBody, wl.prefix(n))
-			return wl.createRequest(ctx, wl.token(n), uuid.NewString(), body)
-		},
-		check: checkCreated,
-	}
-}
-
-// replay creates one reseller, then re-sends that exact request (same
-// token, MS-RequestId and body; a fresh MS-CorrelationId).
-func (wl *workload) replay(ctx context.Context) (operation, error) {
-	n := wl.fresh()
-	token, requestID := wl.token(n), uuid.NewString()
-	body := fmt.Appendf(nil, resellerBody, wl.prefix(n))
-	first, err := wl.createRequest(ctx, token, requestID, body)
-	if err != nil {
-		return operation{}, err
-	}
-	if err := setupRequest(first, checkCreated); err != nil {
-		return operation{}, fmt.Errorf("set up replay: %w", err)
-	}
-	return operation{
-		name: "idempotent replay",
-		request: func(ctx context.Context) (*http.Request, error) {
-			return wl.createRequest(ctx, token, requestID, body)
-		},
-		check: func(resp *http.Response, body []byte) error {
-			if resp.StatusCode != http.StatusCreated {
-				return fmt.Errorf("want 201, got %s: %.300s", resp.Status, body)
-			}
-			if got := resp.Header.Get("X-Mocksandbox-Replayed"); got != "true" {
-				return fmt.Errorf("want X-Mocksandbox-Replayed: true, got %q", got)
-			}
-			return nil
-		},
-	}, nil
-}
-
-// list fills one account with 5 resellers (its limit), checks the list
-// holds them, and lists its relationships.
-func (wl *workload) list(ctx context.Context) (operation, error) {
-	token := wl.token(wl.fresh())
-	for range 5 {
-		body := fmt.Appendf(nil, resellerBody, wl.prefix(wl.fresh()))
-		req, err := wl.createRequest(ctx, token, uuid.NewString(), body)
-		if err != nil {
-			return operation{}, err
-		}
-		if err := setupRequest(req, checkCreated); err != nil {
-			return operation{}, fmt.Errorf("set up list: %w", err)
-		}
-	}
-	newRequest := func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-			wl.base+"/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf", nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header["Authorization"] = []string{"Bearer " + token}
-		req.Header["MS-RequestId"] = []string{uuid.NewString()}
-		req.Header["MS-CorrelationId"] = []string{uuid.NewString()}
-		return req, nil
-	}
-	checkOK := func(resp *http.Response, body []byte) error {
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("want 200, got %s: %.300s", resp.Status, body)
-		}
-		return nil
-	}
-	req, err := newRequest(ctx)
-	if err != nil {
-		return operation{}, err
-	}
-	err = setupRequest(req, func(resp *http.Response, body []byte) error {
-		if err := checkOK(resp, body); err != nil {
-			return err
-		}
-		var c struct {
-			TotalCount int               `json:"totalCount"`
-			Items      []json.RawMessage `json:"items"`
-		}
-		if err := json.Unmarshal(body, &c); err != nil {
-			return err
-		}
-		if c.TotalCount != 5 || len(c.Items) != 5 {
-			return fmt.Errorf("want 5 relationships, got totalCount %d with %d items", c.TotalCount, len(c.Items))
-		}
-		return nil
-	})
-	if err != nil {
-		return operation{}, fmt.Errorf("set up list: %w", err)
-	}
-	return operation{name: "list relationships (5 resellers)", request: newRequest, check: checkOK}, nil
-}
-
-// setupRequest sends one untimed request and checks its answer.
-func setupRequest(req *http.Request, check func(*http.Response, []byte) error) error {
-	client := newClient(1)
-	defer client.CloseIdleConnections()
-	_, err := once(req.Context(), client, operation{
-		request: func(context.Context) (*http.Request, error) { return req, nil },
-		check:   check,
-	})
-	return err
-}
+// newIDs returns a fresh MS-RequestId and MS-CorrelationId.
+func newIDs() (string, string) { return uuid.NewString(), uuid.NewString() }

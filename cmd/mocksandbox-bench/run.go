@@ -12,21 +12,27 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// coldStarts is how many times the binary is started for the start-up figures.
+// coldStarts is how many times each binary is started for the start-up figures.
 const coldStarts = 11
 
 type config struct {
-	bin      string
-	n        int
+	bin, floorBin string
+	// n bounds the timed requests of each phase (one operation on one
+	// server and database at one connection count).
+	n int
+	// duration bounds the time of each phase.
 	duration time.Duration
-	// accounts is how many full accounts the large customer database holds.
+	// accounts is how many full accounts the large database holds.
 	accounts int
-	// customerDuration bounds each customer operation phase.
-	customerDuration time.Duration
+	// load is the load generator: auto (wrk when installed), wrk or go.
+	load string
+	// mockArgs are extra flags for every mock instance (what-if runs).
+	mockArgs []string
 }
 
 func loadConfig(args []string, stderr io.Writer) (config, error) {
@@ -34,28 +40,31 @@ func loadConfig(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("mocksandbox-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.bin, "bin", "", "mocksandbox binary to measure (default: go build ./cmd/mocksandbox into a temp dir)")
-	fs.IntVar(&c.n, "n", 5000, "most timed requests per operation and connection count")
-	fs.DurationVar(&c.duration, "duration", 5*time.Second, "most time per reseller operation and connection count")
-	fs.IntVar(&c.accounts, "accounts", 1000, "accounts of 75 customers in the large customer database (the small one has 10)")
-	fs.DurationVar(&c.customerDuration, "customer-duration", 2*time.Second, "most time per customer operation, database and connection count")
+	fs.StringVar(&c.floorBin, "floor-bin", "", "floor binary (default: go build ./cmd/mocksandbox-bench/floor into a temp dir)")
+	fs.IntVar(&c.n, "n", 20000, "most timed requests per phase (operation, server, database, connection count)")
+	fs.DurationVar(&c.duration, "duration", 4*time.Second, "most time per phase; with wrk each half is rounded up to whole seconds")
+	fs.IntVar(&c.accounts, "accounts", 10000, "accounts of 75 customers in the large database (the small one has 10)")
+	fs.StringVar(&c.load, "load", "auto", "load generator: auto (wrk if installed, else the Go loop), wrk or go")
+	mockArgs := fs.String("mock-args", "", `extra flags for the mock, space-separated (e.g. "--journal-size 0")`)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./cmd/mocksandbox-bench [-bin PATH] [-n N] [-duration D] [-accounts N] [-customer-duration D]\n\nflags:")
+		fmt.Fprintln(stderr, "usage: go run ./cmd/mocksandbox-bench [-n N] [-duration D] [-accounts N] [-load auto|wrk|go] [-mock-args FLAGS] [-bin PATH] [-floor-bin PATH]\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	c.mockArgs = strings.Fields(*mockArgs)
 	switch {
 	case fs.NArg() > 0:
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case c.n < 1:
-		return c, fmt.Errorf("-n %d: must be at least 1", c.n)
+	case c.n < halves:
+		return c, fmt.Errorf("-n %d: must be at least %d", c.n, halves)
 	case c.duration <= 0:
 		return c, fmt.Errorf("-duration %s: must be positive", c.duration)
 	case c.accounts < 1:
 		return c, fmt.Errorf("-accounts %d: must be at least 1", c.accounts)
-	case c.customerDuration <= 0:
-		return c, fmt.Errorf("-customer-duration %s: must be positive", c.customerDuration)
+	case !slices.Contains([]string{"auto", "wrk", "go"}, c.load):
+		return c, fmt.Errorf("-load %q: want auto, wrk or go", c.load)
 	}
 	return c, nil
 }
@@ -69,7 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	begin := time.Now()
-	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+	progress := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "bench %5.0fs: "+format+"\n", append([]any{time.Since(begin).Seconds()}, a...)...)
+	}
 
 	tmp, err := os.MkdirTemp("", "mocksandbox-bench-")
 	if err != nil {
@@ -77,39 +88,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	rep := report{args: args, machine: describeMachine(ctx)}
-	rep.bin = cfg.bin
-	if rep.bin == "" {
-		progress("building ./cmd/mocksandbox")
+	rep := &report{args: args, cfg: cfg, machine: describeMachine(ctx), loadStart: loadAverage()}
+	mock := program{name: "mock", path: cfg.bin, args: append([]string{"--addr", "127.0.0.1:0", "--log-format", "json"}, cfg.mockArgs...)}
+	floor := program{name: "floor", path: cfg.floorBin, args: []string{"--addr", "127.0.0.1:0"}}
+	for _, b := range []struct {
+		prog  *program
+		pkg   string
+		built *time.Duration
+	}{{&mock, "./cmd/mocksandbox", &rep.buildMock}, {&floor, "./cmd/mocksandbox-bench/floor", &rep.buildFloor}} {
+		if b.prog.path != "" {
+			continue
+		}
+		progress("building %s", b.pkg)
 		t := time.Now()
-		if rep.bin, err = build(ctx, tmp); err != nil {
+		if b.prog.path, err = build(ctx, tmp, b.pkg); err != nil {
 			return err
 		}
-		rep.build = time.Since(t)
+		*b.built = time.Since(t)
 	}
+	rep.mockBin, rep.floorBin = mock.path, floor.path
 
-	progress("cold start: %d runs", coldStarts)
-	if rep.starts, err = measureStarts(ctx, rep.bin, coldStarts); err != nil {
+	drv, err := chooseDriver(ctx, cfg.load, tmp)
+	if err != nil {
+		return err
+	}
+	rep.driver = drv.name()
+	progress("load generator: %s", drv.name())
+
+	progress("cold start: %d runs of each binary, alternating", coldStarts)
+	if rep.starts, err = measureStarts(ctx, []program{mock, floor}, coldStarts); err != nil {
 		return err
 	}
 
-	progress("load: one instance on a file database")
-	if err := measureLoad(ctx, cfg, rep.bin, filepath.Join(tmp, "bench.db"), &rep, progress); err != nil {
+	if err := measureLoad(ctx, cfg, drv, mock, floor, tmp, rep, progress); err != nil {
 		return err
 	}
-
-	progress("customers: a small and a large file database, one instance each")
-	if rep.customers, err = measureCustomers(ctx, cfg, rep.bin, tmp, progress); err != nil {
-		return err
-	}
-	rep.total = time.Since(begin)
+	rep.total, rep.loadEnd = time.Since(begin), loadAverage()
 	if err := rep.write(stdout); err != nil {
 		return err
 	}
 	var failed []string
-	for _, r := range slices.Concat(rep.load, rep.customers.results()) {
-		if r.errors > 0 {
-			failed = append(failed, fmt.Sprintf("%s at %d conns: %d errors, first: %v", r.op, r.conns, r.errors, r.firstErr))
+	for _, k := range rep.keys() {
+		if r := rep.results[k]; r.errors > 0 {
+			failed = append(failed, fmt.Sprintf("%s on the %s %s database at %d conns: %d errors, first: %v",
+				k.op, k.server, k.db, k.conns, r.errors, r.firstErr))
 		}
 	}
 	if len(failed) > 0 {
@@ -118,44 +140,61 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// build compiles ./cmd/mocksandbox of the enclosing module into dir.
-func build(ctx context.Context, dir string) (string, error) {
+func chooseDriver(ctx context.Context, load, dir string) (driver, error) {
+	if load == "go" {
+		return goDriver{why: "-load go"}, nil
+	}
+	d, err := findWrk(ctx, dir)
+	if err == nil {
+		return d, nil
+	}
+	if load == "wrk" {
+		return nil, fmt.Errorf("-load wrk: %w (Debian: apt-get install wrk)", err)
+	}
+	return goDriver{why: "wrk is not on PATH"}, nil
+}
+
+// build compiles pkg of the enclosing module into dir.
+func build(ctx context.Context, dir, pkg string) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	gomod := strings.TrimSpace(string(out))
 	if err != nil || gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("run the bench inside the mocksandbox module, or pass -bin (go env GOMOD: %q, %v)", gomod, err)
+		return "", fmt.Errorf("run the bench inside the mocksandbox module, or pass -bin and -floor-bin (go env GOMOD: %q, %v)", gomod, err)
 	}
-	bin := filepath.Join(dir, "mocksandbox")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/mocksandbox")
+	bin := filepath.Join(dir, filepath.Base(pkg))
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = filepath.Dir(gomod)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/mocksandbox: %w\n%s", err, out)
+		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 	}
 	return bin, nil
 }
 
 // start is one cold start.
 type start struct {
-	logLine, ready time.Duration
-	rss            int64
+	ready time.Duration // exec → the first 200 of /_mock/ready
+	rss   int64
 }
 
-// measureStarts execs bin n times (in-memory database), timing exec → the
-// first 200 of /_mock/ready, reading the idle RSS, then killing it.
-func measureStarts(ctx context.Context, bin string, n int) ([]start, error) {
-	var starts []start
+// measureStarts execs each program n times, alternating (in-memory
+// database), timing exec → the first 200 of /_mock/ready and reading the
+// idle RSS, then killing it.
+func measureStarts(ctx context.Context, progs []program, n int) (map[string][]start, error) {
+	starts := map[string][]start{}
 	for i := range n {
-		s, err := coldStart(ctx, bin)
-		if err != nil {
-			return nil, fmt.Errorf("cold start %d: %w", i+1, err)
+		for _, p := range progs {
+			s, err := coldStart(ctx, p)
+			if err != nil {
+				return nil, fmt.Errorf("cold start %d of the %s: %w", i+1, p.name, err)
+			}
+			starts[p.name] = append(starts[p.name], s)
 		}
-		starts = append(starts, s)
 	}
 	return starts, nil
 }
 
-func coldStart(ctx context.Context, bin string) (start, error) {
-	in, err := startInstance(ctx, bin)
+func coldStart(ctx context.Context, p program) (start, error) {
+	in, err := startInstance(ctx, p)
 	if err != nil {
 		return start{}, err
 	}
@@ -170,50 +209,140 @@ func coldStart(ctx context.Context, bin string) (start, error) {
 	if err != nil {
 		return start{}, err
 	}
-	return start{logLine: in.logLine, ready: ready, rss: rss}, nil
+	return start{ready: ready, rss: rss}, nil
 }
 
-// measureLoad runs every operation at 1 and 8 connections against one
-// long-lived instance on a file database.
-func measureLoad(ctx context.Context, cfg config, bin, db string, rep *report, progress func(string, ...any)) error {
-	in, err := startInstance(ctx, bin, "--db", db)
-	if err != nil {
-		return err
-	}
+// measureLoad builds the small and the large database for each server,
+// starts the four instances, checks them, and runs every phase.
+func measureLoad(ctx context.Context, cfg config, drv driver, mock, floor program, dir string, rep *report, progress func(string, ...any)) error {
+	sp := spareAccounts(cfg.n)
+	runID := randomHex(4)
+	var all []*instance
 	defer func() {
-		if err := in.stop(); err != nil {
-			progress("warning: stopping the load instance: %v", err)
+		for _, in := range all {
+			if err := in.stop(); err != nil {
+				progress("warning: stopping the %s: %v", in.prog.name, err)
+			}
 		}
 	}()
-	client := newClient(1)
-	if _, err := in.waitReady(ctx, client); err != nil {
-		return err
-	}
-	client.CloseIdleConnections()
-	if rep.rssReady, _, err = in.memory(); err != nil {
-		return err
+	startServer := func(p program, args ...string) (*instance, time.Duration, error) {
+		in, err := startInstance(ctx, p, args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		all = append(all, in)
+		client := newClient(1)
+		defer client.CloseIdleConnections()
+		ready, err := in.waitReady(ctx, client)
+		return in, ready, err
 	}
 
-	wl := &workload{base: in.baseURL(), runID: randomHex(4)}
-	replay, err := wl.replay(ctx)
-	if err != nil {
-		return err
-	}
-	list, err := wl.list(ctx)
-	if err != nil {
-		return err
-	}
-	for _, op := range []operation{wl.create(), replay, list} {
-		for _, conns := range []int{1, 8} {
-			if ctx.Err() != nil {
-				return ctx.Err()
+	dbs := []struct {
+		name     string
+		accounts int
+	}{{"small", smallAccounts}, {"large", cfg.accounts}}
+	var (
+		wls     [2]*workload
+		mocks   [2]*target
+		floors  [2]*target
+		mockSz  [2]sizes
+		created [2]int // customer, reseller 201 sizes (small database)
+	)
+	for i, db := range dbs {
+		progress("%s database: generating and seeding %d accounts × %d customers + %d + %d spare accounts (mock)",
+			db.name, db.accounts, customersPerAccount, sp.customer, sp.reseller)
+		path := databasePath(dir, "mock", db.name)
+		ds, s, err := buildMockDatabase(ctx, db.name, path, db.accounts, sp)
+		if err != nil {
+			return err
+		}
+		progress("%s database: mock seeded in %s (%s)", db.name, s.total.Round(time.Millisecond), mib(s.fileBytes))
+		rep.databases = append(rep.databases, dbReport{name: db.name, full: len(ds.full), customers: ds.customers(),
+			accounts: ds.accounts(), mock: s})
+		wls[i] = newWorkload(ds, runID)
+		in, ready, err := startServer(mock, "--db", path)
+		if err != nil {
+			return err
+		}
+		rep.databases[i].mockReady = ready
+		if mockSz[i], err = wls[i].verify(ctx, in.baseURL()); err != nil {
+			return fmt.Errorf("set up: %w", err)
+		}
+		if i == 0 {
+			if created[0], created[1], err = wls[i].prime(ctx, in.baseURL()); err != nil {
+				return err
 			}
-			progress("%s at %d conn(s): up to %d requests or %s", op.name, conns, cfg.n, cfg.duration)
-			rep.load = append(rep.load, measure(ctx, op, conns, cfg.n, cfg.duration))
+		}
+		mocks[i] = newTarget("mock", db.name, in, wls[i].readOps())
+	}
+	for i, db := range dbs {
+		sz := mockSz[i]
+		sz.customer, sz.reseller = created[0], created[1]
+		rep.databases[i].sizes = sz
+		path := databasePath(dir, "floor", db.name)
+		progress("%s database: seeding the floor", db.name)
+		s, err := buildFloorDatabase(ctx, floor, path, wls[i].ds, sz)
+		if err != nil {
+			return err
+		}
+		rep.databases[i].floor = s
+		in, ready, err := startServer(floor, "--db", path, "--list-bytes", strconv.Itoa(sz.list), "--filter-bytes", strconv.Itoa(sz.filter),
+			"--customer-bytes", strconv.Itoa(sz.customer), "--reseller-bytes", strconv.Itoa(sz.reseller))
+		if err != nil {
+			return err
+		}
+		rep.databases[i].floorReady = ready
+		got, err := wls[i].verify(ctx, in.baseURL())
+		if err != nil {
+			return fmt.Errorf("set up the floor: %w", err)
+		}
+		if got.doc != sz.doc || got.list != sz.list || got.filter != sz.filter {
+			return fmt.Errorf("set up the floor: its answers are %+v bytes, the mock's %+v", got, sz)
+		}
+		if i == 0 {
+			if _, _, err := wls[i].prime(ctx, in.baseURL()); err != nil {
+				return fmt.Errorf("floor: %w", err)
+			}
+		}
+		floors[i] = newTarget("floor", db.name, in, wls[i].readOps())
+	}
+	// Writes go to the small database only; each server has its own counters.
+	for _, t := range []*target{mocks[0], floors[0]} {
+		for _, op := range wls[0].writeOps() {
+			t.ops[op.name] = op
 		}
 	}
-	rep.rssLoaded, rep.hwmLoaded, err = in.memory()
-	return err
+	targets := []*target{mocks[0], floors[0], mocks[1], floors[1]}
+	for _, t := range targets {
+		var err error
+		if t.rssReady, _, err = t.in.memory(); err != nil {
+			return err
+		}
+	}
+
+	b := &bench{drv: drv, n: cfg.n, dur: cfg.duration, results: map[phaseKey]result{}, progress: progress}
+	rep.results = b.results
+	for _, op := range []string{opGet, opList, opFilter, opCreateCustomer, opCreateReseller, opReplay} {
+		set := targets
+		if t := mocks[0].ops[op]; t.class == writeOp {
+			set = targets[:2]
+		}
+		for _, conns := range connCounts {
+			progress("%s at %d conn(s) on %d instances, halves in turn: up to %d requests or %s each",
+				op, conns, len(set), cfg.n, cfg.duration)
+			if err := b.measureSet(ctx, set, op, conns); err != nil {
+				return err
+			}
+		}
+	}
+	for _, t := range targets {
+		rss, hwm, err := t.in.memory()
+		if err != nil {
+			return err
+		}
+		rep.memory = append(rep.memory, memoryReport{server: t.server, db: t.db, ready: t.rssReady, loaded: rss, peak: hwm})
+	}
+	return nil
 }
 
 func randomHex(n int) string {
