@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,8 +38,14 @@ type journalEntry struct {
 	Replayed       bool              `json:"replayed"`
 }
 
-// maxJournalBody bounds how much of each body the journal keeps.
-const maxJournalBody = 64 << 10
+const (
+	// maxCapture is how much of a response body is captured for the
+	// journal (enough to redact any answer the mock gives).
+	maxCapture = 64 << 10
+	// maxJournalBody bounds how much of each body an entry keeps, so a full
+	// journal stays small.
+	maxJournalBody = 16 << 10
+)
 
 func newJournal(size int) *journal {
 	if size <= 0 {
@@ -108,7 +116,7 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if room := maxJournalBody - len(w.body); w.keepBody && room > 0 {
+	if room := maxCapture - len(w.body); w.keepBody && room > 0 {
 		w.body = append(w.body, b[:min(room, len(b))]...)
 	}
 	return w.ResponseWriter.Write(b)
@@ -140,8 +148,8 @@ func (s *Server) record(next http.Handler) http.Handler {
 				CorrelationID:  req.correlationID,
 				DurationMs:     float64(time.Since(start).Microseconds()) / 1000,
 				RequestHeaders: redactHeaders(r.Header),
-				RequestBody:    redactBody(req.body),
-				ResponseBody:   redactBody(body),
+				RequestBody:    journalBody(req.body),
+				ResponseBody:   journalBody(body),
 				Fault:          req.fault,
 				Replayed:       cw.Header().Get("X-Mocksandbox-Replayed") == "true",
 			})
@@ -165,17 +173,31 @@ func redactHeaders(h http.Header) map[string]string {
 	return out
 }
 
-// redactBody masks secrets in a JSON or form body. Anything else is kept
-// only if it cannot hold a secret field.
+// journalBody is what an entry keeps of a body: redacted, and clipped to
+// maxJournalBody.
+func journalBody(b []byte) string {
+	out := redactBody(b)
+	if len(out) > maxJournalBody {
+		out = out[:maxJournalBody] + fmt.Sprintf("… (clipped: %d bytes in all)", len(out))
+	}
+	return out
+}
+
+// redactBody masks secrets in a JSON or form body. Most bodies name no
+// secret at all and are kept as they are; decoding every body was most of
+// the journal's cost (BENCHMARKS.md).
 func redactBody(b []byte) string {
 	if len(b) == 0 {
 		return ""
+	}
+	if !mayHoldSecret(b) {
+		return string(b)
 	}
 	var v any
 	if err := json.Unmarshal(b, &v); err == nil {
 		return string(mustJSON(redactJSON(v)))
 	}
-	if form, err := url.ParseQuery(string(b)); err == nil && len(form) > 0 {
+	if form, err := url.ParseQuery(string(b)); err == nil && bytes.IndexByte(b, '=') >= 0 {
 		for k := range form {
 			if secretNames[strings.ToLower(k)] {
 				form[k] = []string{"***"}
@@ -183,7 +205,19 @@ func redactBody(b []byte) string {
 		}
 		return form.Encode()
 	}
-	return "(" + strconv.Itoa(len(b)) + " bytes, not JSON or a form)"
+	return "(" + strconv.Itoa(len(b)) + " bytes withheld: they may hold a secret and are neither JSON nor a form)"
+}
+
+// mayHoldSecret reports whether a body mentions any secret's name (in any
+// case): only then does redaction have to decode it.
+func mayHoldSecret(b []byte) bool {
+	lower := bytes.ToLower(b)
+	for _, word := range [][]byte{[]byte("password"), []byte("secret"), []byte("token")} {
+		if bytes.Contains(lower, word) {
+			return true
+		}
+	}
+	return false
 }
 
 func redactJSON(v any) any {

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -90,5 +91,23 @@ func TestPathNormalizerKeepsParametersAsSent(t *testing.T) {
 		if got := n.normalize(in); got != want {
 			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestJournalBodiesAreRedactedAndClipped(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`{"name":"Contoso"}`, `{"name":"Contoso"}`}, // no secret: kept as sent
+		{`{"tenant":{"Password":"p"},"x":[{"refresh_token":"r"}]}`, `{"tenant":{"Password":"***"},"x":[{"refresh_token":"***"}]}`},
+		{`grant_type=password&client_secret=s&password=p`, `client_secret=%2A%2A%2A&grant_type=password&password=%2A%2A%2A`},
+		{`not json, password: hunter2`, `(27 bytes withheld: they may hold a secret and are neither JSON nor a form)`},
+	}
+	for _, c := range cases {
+		if got := journalBody([]byte(c.in)); got != c.want {
+			t.Errorf("journalBody(%s) = %s, want %s", c.in, got, c.want)
+		}
+	}
+	big := journalBody([]byte(`{"a":"` + strings.Repeat("x", maxJournalBody) + `"}`))
+	if len(big) > maxJournalBody+64 || !strings.HasSuffix(big, fmt.Sprintf("(clipped: %d bytes in all)", maxJournalBody+8)) {
+		t.Errorf("a big body is kept as %d bytes ending %q", len(big), big[len(big)-40:])
 	}
 }
