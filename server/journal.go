@@ -208,13 +208,22 @@ func redactBody(b []byte) string {
 	return "(" + strconv.Itoa(len(b)) + " bytes withheld: they may hold a secret and are neither JSON nor a form)"
 }
 
-// mayHoldSecret reports whether a body mentions any secret's name (in any
-// case): only then does redaction have to decode it.
+// secretMarks are what every secret name contains, in lower case:
+// password, client_secret, and access_token, refresh_token, id_token.
+var secretMarks = [][]byte{[]byte("password"), []byte("secret"), []byte("_token")}
+
+// mayHoldSecret reports whether a body mentions a secret's name in any
+// case; only then does redaction have to decode it. One pass, no copy:
+// it runs on every journaled body.
 func mayHoldSecret(b []byte) bool {
-	lower := bytes.ToLower(b)
-	for _, word := range [][]byte{[]byte("password"), []byte("secret"), []byte("token")} {
-		if bytes.Contains(lower, word) {
-			return true
+	for i, c := range b {
+		if lc := c | 0x20; lc != 'p' && lc != 's' && c != '_' {
+			continue
+		}
+		for _, mark := range secretMarks {
+			if len(b)-i >= len(mark) && bytes.EqualFold(b[i:i+len(mark)], mark) {
+				return true
+			}
 		}
 	}
 	return false
