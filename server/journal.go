@@ -213,10 +213,14 @@ func redactBody(b []byte) string {
 var secretMarks = [][]byte{[]byte("password"), []byte("secret"), []byte("_token")}
 
 // mayHoldSecret reports whether a body mentions a secret's name in any
-// case; only then does redaction have to decode it. One pass, no copy:
+// case, or has an escape that could spell one; only then does redaction
+// have to decode it. One pass, no copy:
 // it runs on every journaled body.
 func mayHoldSecret(b []byte) bool {
 	for i, c := range b {
+		if c == '\\' {
+			return true // a JSON escape could spell a name: let the decoder read it
+		}
 		if lc := c | 0x20; lc != 'p' && lc != 's' && c != '_' {
 			continue
 		}

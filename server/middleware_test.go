@@ -100,6 +100,7 @@ func TestJournalBodiesAreRedactedAndClipped(t *testing.T) {
 		{`{"tenant":{"Password":"p"},"x":[{"refresh_token":"r"}]}`, `{"tenant":{"Password":"***"},"x":[{"refresh_token":"***"}]}`},
 		{`grant_type=password&client_secret=s&password=p`, `client_secret=%2A%2A%2A&grant_type=password&password=%2A%2A%2A`},
 		{`not json, password: hunter2`, `(27 bytes withheld: they may hold a secret and are neither JSON nor a form)`},
+		{`{"pass\u0077ord":"p"}`, `{"password":"***"}`}, // an escape spelling a secret's name
 	}
 	for _, c := range cases {
 		if got := journalBody([]byte(c.in)); got != c.want {
