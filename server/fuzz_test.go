@@ -99,7 +99,7 @@ func FuzzParseNewReseller(f *testing.F) {
 			fuzzBadInput(t, err)
 			return
 		}
-		if !partnerIDPattern.MatchString(in.MpnID) || !domainPrefixPattern.MatchString(in.DomainPrefix) ||
+		if !store.PartnerIDPattern.MatchString(in.MpnID) || !domainPrefixPattern.MatchString(in.DomainPrefix) ||
 			!userNamePattern.MatchString(in.AdminUserName) {
 			t.Fatalf("accepted mpnId %q, domainPrefix %q, adminUserName %q", in.MpnID, in.DomainPrefix, in.AdminUserName)
 		}

@@ -109,7 +109,7 @@ func (s *Server) agreementStatus(w http.ResponseWriter, r *http.Request) {
 	case mpn != "" && tenant != "":
 		writeError(w, r, &routeError{http.StatusBadRequest, codeAgreementParams, "Send mpnId or tenantId, not both."})
 		return
-	case mpn != "" && !partnerIDPattern.MatchString(mpn):
+	case mpn != "" && !store.PartnerIDPattern.MatchString(mpn):
 		writeError(w, r, &routeError{http.StatusBadRequest, codeAgreementParams, "mpnId must be a PartnerID of 1-10 digits, not " + strconv.Quote(mpn) + "."})
 		return
 	case tenant != "" && !isGUID(tenant):

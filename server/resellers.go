@@ -15,7 +15,6 @@ import (
 const valueAddedResellerAgreementID = "1e18c5b2-e42a-4b84-82c8-d0155aa94c6e"
 
 var (
-	partnerIDPattern    = regexp.MustCompile(`^[0-9]{1,10}$`)
 	domainPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,27}$`)
 	countryPattern      = regexp.MustCompile(`^[A-Za-z]{2}$`)
 	userNamePattern     = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -95,7 +94,7 @@ func parseNewReseller(body []byte) (store.NewReseller, error) {
 	case !hasMpn:
 		mpn = partnerID
 	}
-	if !partnerIDPattern.MatchString(mpn) {
+	if !store.PartnerIDPattern.MatchString(mpn) {
 		return in, badInput("$.mpnId must be a PartnerID of 1-10 digits, not %q", mpn)
 	}
 	in.MpnID = mpn

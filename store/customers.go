@@ -197,11 +197,7 @@ func scanCustomerSeq(row rowScanner) (Customer, int64, error) {
 	return c, seq, nil
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func queryCustomer(ctx context.Context, q queryer, accountID, customerID string) (Customer, error) {
+func queryCustomer(ctx context.Context, q querier, accountID, customerID string) (Customer, error) {
 	c, err := scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE account_id = ? AND id = ?`,
 		accountID, lower(customerID)))
 	if errors.Is(err, sql.ErrNoRows) {

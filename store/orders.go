@@ -131,7 +131,8 @@ func (e *PartnerError) Error() string {
 	return fmt.Sprintf("partner %q refused (%d)", e.PartnerID, e.Reason)
 }
 
-var partnerIDPattern = regexp.MustCompile(`^[0-9]{1,10}$`)
+// PartnerIDPattern is what a PartnerID (MPN id) looks like: 1-10 digits.
+var PartnerIDPattern = regexp.MustCompile(`^[0-9]{1,10}$`)
 
 // checkPartner applies SPEC §11.2's partner-of-record rules; "" is none.
 func (tx *Tx) checkPartner(ctx context.Context, a Account, value string) error {
@@ -144,7 +145,7 @@ func (tx *Tx) checkPartner(ctx context.Context, a Account, value string) error {
 		return err
 	}
 	switch {
-	case !partnerIDPattern.MatchString(value):
+	case !PartnerIDPattern.MatchString(value):
 		return &PartnerError{value, PartnerUnknown}
 	case value == a.MpnID:
 		return &PartnerError{value, PartnerIsProvider}
@@ -328,11 +329,6 @@ func (s *Store) OrderByID(ctx context.Context, accountID, customerID, orderID st
 		return Order{}, &NotFoundError{Kind: "order", ID: orderID}
 	}
 	return list[0], nil
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // orders reads a customer's orders (one when orderID is set), customer

@@ -562,12 +562,11 @@ func (s *Store) SweepIdempotency(ctx context.Context) (int64, error) {
 	return res.RowsAffected()
 }
 
-// IntegrityCheck runs SQLite's PRAGMA integrity_check and returns its verdict
-// ("ok" when the database is sound).
-func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
-	var verdict string
-	err := s.rdb.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&verdict)
-	return verdict, err
+// querier is what read helpers need of a *sql.DB or a *sql.Tx, so that
+// one query serves both a read and a write transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
