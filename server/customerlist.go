@@ -58,7 +58,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
 	for i, c := range page.Customers {
 		items[i] = listedCustomerJSON(c)
 	}
-	out := newCollection(items, "/customers?size="+strconv.Itoa(size))
+	out := customerCollection(newCollection(items, "/customers?size="+strconv.Itoa(size)))
 	if page.More {
 		pos.After = page.Last
 		token := s.encodeCursor(pos)

@@ -370,6 +370,7 @@ func TestTheIndirectResellerFilterAsEachSDKEncodesIt(t *testing.T) {
 		"Python":                   "?filter=" + url.QueryEscape(`{"Field": "IndirectReseller", "Value": "`+r1+`", "Operator": "starts_with"}`),
 		"Python with + for spaces": "?filter=" + strings.ReplaceAll(url.PathEscape(`{"Field": "IndirectReseller", "Value": "`+r1+`", "Operator": "starts_with"}`), "%20", "+"),
 		"paged":                    "?size=2&filter=" + url.QueryEscape(`{"Field":"IndirectReseller","Value":"`+r1+`","Operator":"startsWith"}`),
+		"a prefix of the id":       "?filter=" + url.QueryEscape(`{"Field":"IndirectReseller","Value":"`+strings.ToUpper(r1[:13])+`","Operator":"starts_with"}`),
 	}
 	for name, q := range queries {
 		if got := m.customerIDs(defaultToken, q, nil); strings.Join(got, ",") != strings.Join(want1, ",") {

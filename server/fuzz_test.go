@@ -408,3 +408,18 @@ func FuzzNormalizePath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendJSONString: the hand-written string encoder writes what
+// encoding/json writes, for any bytes.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range awkward {
+		f.Add(s)
+	}
+	f.Add("Contoso \"Ltd\"\n\u2028<b>&amp;\xff\xfe")
+	f.Fuzz(func(t *testing.T, s string) {
+		want := referenceJSON(t, s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}

@@ -176,11 +176,20 @@ func redactHeaders(h http.Header) map[string]string {
 // journalBody is what an entry keeps of a body: redacted, and clipped to
 // maxJournalBody.
 func journalBody(b []byte) string {
+	if len(b) > maxJournalBody && !mayHoldSecret(b[:maxJournalBody]) {
+		// A secret's value follows its name, so none can be in the part
+		// kept when no name starts in it: only that part is looked at.
+		return clipped(string(b[:maxJournalBody]), len(b))
+	}
 	out := redactBody(b)
 	if len(out) > maxJournalBody {
-		out = out[:maxJournalBody] + fmt.Sprintf("… (clipped: %d bytes in all)", len(out))
+		out = clipped(out[:maxJournalBody], len(out))
 	}
 	return out
+}
+
+func clipped(kept string, total int) string {
+	return kept + fmt.Sprintf("… (clipped: %d bytes in all)", total)
 }
 
 // redactBody masks secrets in a JSON or form body. Most bodies name no
@@ -208,29 +217,44 @@ func redactBody(b []byte) string {
 	return "(" + strconv.Itoa(len(b)) + " bytes withheld: they may hold a secret and are neither JSON nor a form)"
 }
 
-// secretMarks are what every secret name contains, in lower case:
-// password, client_secret, and access_token, refresh_token, id_token.
-var secretMarks = [][]byte{[]byte("password"), []byte("secret"), []byte("_token")}
-
 // mayHoldSecret reports whether a body mentions a secret's name in any
-// case, or has an escape that could spell one; only then does redaction
-// have to decode it. One pass, no copy:
-// it runs on every journaled body.
+// case (every one contains password, secret or _token), or has an escape
+// that could spell one; only then does redaction have to decode it. One
+// pass, no copy: it runs on every journaled body.
 func mayHoldSecret(b []byte) bool {
-	for i, c := range b {
-		if c == '\\' {
+	for i := 0; i < len(b); i++ {
+		var mark string
+		switch b[i] {
+		case '\\':
 			return true // a JSON escape could spell a name: let the decoder read it
-		}
-		if lc := c | 0x20; lc != 'p' && lc != 's' && c != '_' {
+		case 'p', 'P':
+			mark = "password"
+		case 's', 'S':
+			mark = "secret"
+		case '_':
+			mark = "_token"
+		default:
 			continue
 		}
-		for _, mark := range secretMarks {
-			if len(b)-i >= len(mark) && bytes.EqualFold(b[i:i+len(mark)], mark) {
-				return true
-			}
+		if startsWithMark(b[i:], mark) {
+			return true
 		}
 	}
 	return false
+}
+
+// startsWithMark reports whether b starts with mark, whose first byte the
+// caller matched and whose others are lower-case letters, in any case.
+func startsWithMark(b []byte, mark string) bool {
+	if len(b) < len(mark) {
+		return false
+	}
+	for j := 1; j < len(mark); j++ {
+		if b[j]|0x20 != mark[j] { // x|0x20 is a lower-case letter only for that letter's two cases
+			return false
+		}
+	}
+	return true
 }
 
 func redactJSON(v any) any {

@@ -226,6 +226,9 @@ func canonicalJSON(v any) any {
 // mustJSON encodes a response value without HTML escaping. Encoding the
 // mock's own wire types cannot fail.
 func mustJSON(v any) []byte {
+	if a, ok := v.(jsonAppender); ok {
+		return a.appendJSON(make([]byte, 0, 1024))
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -111,4 +111,16 @@ func TestJournalBodiesAreRedactedAndClipped(t *testing.T) {
 	if len(big) > maxJournalBody+64 || !strings.HasSuffix(big, fmt.Sprintf("(clipped: %d bytes in all)", maxJournalBody+8)) {
 		t.Errorf("a big body is kept as %d bytes ending %q", len(big), big[len(big)-40:])
 	}
+	// Only the kept part is looked at, unless a secret's name starts in it.
+	pad := strings.Repeat("x", maxJournalBody)
+	for _, c := range []struct{ in, notKept string }{
+		{`{"password":"hunter2","a":"` + pad + `"}`, "hunter2"},
+		{`{"a":"` + pad[:maxJournalBody-22] + `","PassWord":"hunter2"}`, "hunter2"}, // the value straddles the clip
+		{`{"a":"` + pad[:maxJournalBody-12] + `","password":"hunter2"}`, "hunter2"}, // name straddles the clip
+	} {
+		got := journalBody([]byte(c.in))
+		if strings.Contains(got, c.notKept) || !strings.Contains(got, "(clipped: ") || len(got) > maxJournalBody+64 {
+			t.Errorf("journalBody(%d bytes) kept %d bytes: …%s", len(c.in), len(got), got[max(0, len(got)-80):])
+		}
+	}
 }
