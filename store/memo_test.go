@@ -157,3 +157,64 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// Writes that change nothing authentication reads keep the memo; a change
+// to any table it reads, by any statement, makes it forget.
+func TestTheMemoForgetsOnlyWhenWhatItReadsChanges(t *testing.T) {
+	s, seed := stateStore(t)
+	ctx := context.Background()
+	a := seed.Accounts[0].Account.ID
+	remembered := func() bool {
+		_, ok, _ := s.memo.lookup("token\x00one")
+		return ok
+	}
+	load := func(t *testing.T) {
+		t.Helper()
+		if _, err := s.CachedPrincipalForToken(ctx, "one"); err != nil || !remembered() {
+			t.Fatalf("the principal of token one is not remembered (%v)", err)
+		}
+	}
+	load(t)
+	r := s.mustCreateReseller(t, a, "kept")
+	_, err := s.Write(ctx, WriteOptions{}, func(tx *Tx) Response {
+		if _, err := tx.CreateCustomer(ctx, a, NewCustomer{ResellerID: r.ID, Domain: "keptcustomer.onmicrosoft.com",
+			Billing: BillingProfile{CompanyName: "Kept", Address: Address{Country: "US"}}}); err != nil {
+			t.Fatal(err)
+		}
+		return Response{Status: 201}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !remembered() {
+		t.Error("creating a reseller and a customer made the memo forget")
+	}
+
+	for _, stmt := range []string{
+		`INSERT INTO accounts (id, name, domain, kind, mpn_id, country) VALUES ('x', 'X', 'x.example', 'sandbox', '1', 'US')`,
+		`UPDATE accounts SET email = 'new@example.com' WHERE id = '` + a + `'`,
+		`INSERT INTO users (upn, account_id, object_id) VALUES ('u@x.example', '` + a + `', 'o')`,
+		`UPDATE users SET password = 'p'`,
+		`DELETE FROM users WHERE upn = 'u@x.example'`,
+		`INSERT INTO apps (app_id, account_id, key) VALUES ('app', '` + a + `', 'k')`,
+		`UPDATE apps SET key = 'k2'`,
+		`DELETE FROM apps`,
+		`INSERT INTO tokens (token, account_id) VALUES ('t2', '` + a + `')`,
+		`UPDATE tokens SET app_only = 1 WHERE token = 't2'`,
+		`DELETE FROM tokens WHERE token = 't2'`,
+		`UPDATE resellers SET name = 'Renamed' WHERE id = '` + r.ID + `'`,
+		`DELETE FROM customers; DELETE FROM domains WHERE owner_kind <> 'account'; DELETE FROM resellers`,
+		`DELETE FROM accounts WHERE id = 'x'`,
+	} {
+		load(t)
+		if err := s.update(ctx, func(tx *Tx) error {
+			_, err := tx.tx.ExecContext(ctx, stmt)
+			return err
+		}); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+		if remembered() {
+			t.Errorf("the memo still holds the principal after %s", stmt)
+		}
+	}
+}

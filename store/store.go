@@ -333,8 +333,7 @@ func (s *Store) update(ctx context.Context, fn func(*Tx) error) error {
 	if err := fn(&Tx{tx: sqlTx, now: s.now().UTC(), s: s}); err != nil {
 		return err
 	}
-	defer s.committed()
-	return sqlTx.Commit()
+	return s.commit(ctx, sqlTx)
 }
 
 // Response is a stored answer to a keyed request, replayed byte for byte.
@@ -423,36 +422,61 @@ func (s *Store) Write(ctx context.Context, opts WriteOptions, fn func(*Tx) Respo
 			return WriteResult{}, err
 		}
 	}
-	defer s.committed()
-	if err := sqlTx.Commit(); err != nil {
+	if err := s.commit(ctx, sqlTx); err != nil {
 		return WriteResult{}, fmt.Errorf("commit: %w", err)
 	}
 	return WriteResult{Response: resp}, nil
 }
 
-// committed runs after every write transaction's commit.
-func (s *Store) committed() {
+// commit commits a write transaction and then tells the memo whether it
+// changed what authentication reads (migration 0005's identity_version).
+func (s *Store) commit(ctx context.Context, sqlTx *sql.Tx) error {
+	var version int64
+	if err := sqlTx.QueryRowContext(ctx, `SELECT v FROM identity_version`).Scan(&version); err != nil {
+		return err
+	}
+	err := sqlTx.Commit()
 	s.commits.Add(1)
-	s.memo.forget()
+	if err != nil {
+		s.memo.forget() // whatever happened, nothing remembered is trusted
+		return err
+	}
+	s.memo.committed(version)
+	return nil
 }
 
 // memo remembers what authentication reads on every request (a static
-// token's principal, an account by id) until the next committed write.
-// Any write may change those (a reset, a snapshot restore, a per-account
-// reset, a reseller's deletion, new limits, a new auto-created account), so
-// every commit forgets everything: a value is only served while no write
-// has committed since it was read. Misses are not remembered.
+// token's principal, an account by id) until a write that changes any of
+// it commits: a reset, a snapshot restore, a per-account reset, a
+// reseller's deletion, new limits, a new auto-created account. Triggers
+// count those changes in identity_version (migration 0005), which every
+// commit reads; a commit that moved it forgets everything, and one that
+// did not (a new customer, reseller or order) forgets nothing. Misses are
+// not remembered.
 type memo struct {
-	mu  sync.Mutex
-	gen uint64 // commits so far
-	m   map[string]any
+	mu      sync.Mutex
+	gen     uint64 // forgets so far
+	version int64  // identity_version as of the last commit
+	m       map[string]any
+}
+
+// committed forgets everything unless identity_version is still what it
+// was at the previous commit.
+func (m *memo) committed(version int64) {
+	m.mu.Lock()
+	changed := version != m.version
+	m.version = version
+	m.mu.Unlock()
+	if changed {
+		m.forget()
+	}
 }
 
 // memoMax bounds the memo between two writes (permissive auth accepts
 // any number of distinct tokens).
 const memoMax = 4096
 
-// forget drops every value; writes call it once they have committed.
+// forget drops every value.
 func (m *memo) forget() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -469,8 +493,8 @@ func (m *memo) lookup(key string) (any, bool, uint64) {
 	return v, ok, m.gen
 }
 
-// remember keeps v for key unless a write has committed since lookup
-// returned gen (v may then predate it).
+// remember keeps v for key unless the memo forgot since lookup returned
+// gen (v may then predate what made it forget).
 func (m *memo) remember(key string, gen uint64, v any) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -491,8 +515,8 @@ func (m *memo) remember(key string, gen uint64, v any) {
 	m.m[key] = v
 }
 
-// memoized returns load's value for key, from the memo when no write has
-// committed since it was last loaded.
+// memoized returns load's value for key, from the memo when it has not
+// forgotten since the value was last loaded.
 func memoized[T any](s *Store, key string, load func() (T, error)) (T, error) {
 	v, ok, gen := s.memo.lookup(key)
 	if ok {
@@ -505,14 +529,14 @@ func memoized[T any](s *Store, key string, load func() (T, error)) (T, error) {
 	return t, err
 }
 
-// CachedPrincipalForToken is PrincipalForToken, remembered until the next
-// committed write. The Principal's pointers are shared: read only.
+// CachedPrincipalForToken is PrincipalForToken, remembered until a write
+// changes what it reads. The Principal's pointers are shared: read only.
 func (s *Store) CachedPrincipalForToken(ctx context.Context, token string) (Principal, error) {
 	return memoized(s, "token\x00"+token, func() (Principal, error) { return s.PrincipalForToken(ctx, token) })
 }
 
-// CachedAccountByID is AccountByID, remembered until the next committed
-// write. The Account's pointers are shared: read only.
+// CachedAccountByID is AccountByID, remembered until a write changes what
+// it reads. The Account's pointers are shared: read only.
 func (s *Store) CachedAccountByID(ctx context.Context, id string) (Account, error) {
 	return memoized(s, "account\x00"+id, func() (Account, error) { return s.AccountByID(ctx, id) })
 }
