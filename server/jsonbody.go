@@ -227,7 +227,7 @@ func canonicalJSON(v any) any {
 // mock's own wire types cannot fail.
 func mustJSON(v any) []byte {
 	if a, ok := v.(jsonAppender); ok {
-		return a.appendJSON(make([]byte, 0, 1024))
+		return a.appendJSON(make([]byte, 0, 2048)) // a customer is about 1.1 KiB
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -20,6 +21,7 @@ type jsonAppender interface {
 type customerCollection collection[customer]
 
 func (c customerCollection) appendJSON(b []byte) []byte {
+	b = slices.Grow(b, 512+768*len(c.Items)) // a listed customer is about 650 bytes
 	b = append(b, `{"totalCount":`...)
 	b = strconv.AppendInt(b, int64(c.TotalCount), 10)
 	b = append(b, `,"items":`...)

@@ -243,7 +243,7 @@ func (s *Store) ListCustomers(ctx context.Context, accountID string, f CustomerF
 		return CustomerPage{}, err
 	}
 	defer rows.Close()
-	page := CustomerPage{Last: after}
+	page := CustomerPage{Last: after, Customers: make([]Customer, 0, min(size, 100))}
 	for rows.Next() {
 		var c Customer
 		var seq int64

@@ -102,7 +102,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		params.Set("_journal_mode", "WAL")
 		params.Set("_synchronous", "NORMAL")
 	}
-	readParams := params.Encode()
+	// Readers keep a page cache of 512 KiB rather than SQLite's 2 MiB:
+	// there are up to 8 of them, and on a large database their caches were
+	// most of the memory the mock held after load (BENCHMARKS.md).
+	readParams := params.Encode() + "&_cache_size=-512"
 	params.Set("_txlock", "immediate")
 
 	writer := &sqlite3.SQLiteDriver{}
@@ -472,9 +475,10 @@ func (m *memo) committed(version int64) {
 	}
 }
 
-// memoMax bounds the memo between two writes (permissive auth accepts
-// any number of distinct tokens).
-const memoMax = 4096
+// memoMax bounds the memo (permissive auth accepts any number of distinct
+// tokens). An entry is about 1 KiB: 4096 of them were a third of the heap
+// after load on the bench's 10,000-account database (BENCHMARKS.md).
+const memoMax = 1024
 
 // forget drops every value.
 func (m *memo) forget() {
