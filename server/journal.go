@@ -95,12 +95,16 @@ func (j *journal) clear() {
 }
 
 // captureWriter remembers the status a handler wrote and, when keepBody
-// is set, (the start of) the body.
+// is set, what the journal needs of the body (see capture).
 type captureWriter struct {
 	http.ResponseWriter
 	keepBody bool
 	status   int
 	body     []byte
+	size     int // body bytes written in all
+	// Once the body outgrows maxJournalBody: whether its first
+	// maxJournalBody bytes may name a secret.
+	checked, secret bool
 }
 
 func (w *captureWriter) WriteHeader(status int) {
@@ -117,10 +121,31 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if room := maxCapture - len(w.body); w.keepBody && room > 0 {
+	if w.keepBody {
+		w.capture(b)
+	}
+	w.size += len(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// capture keeps the body's first maxJournalBody bytes, and the rest (up to
+// maxCapture) only when those may name a secret: redacting then decodes
+// the whole body (journalBody). Other long answers, such as list pages,
+// are not copied past what the journal keeps.
+func (w *captureWriter) capture(b []byte) {
+	if room := maxJournalBody - len(w.body); room > 0 {
+		n := min(room, len(b))
+		w.body, b = append(w.body, b[:n]...), b[n:]
+	}
+	if len(b) == 0 {
+		return
+	}
+	if !w.checked {
+		w.checked, w.secret = true, mayHoldSecret(w.body)
+	}
+	if room := maxCapture - len(w.body); w.secret && room > 0 {
 		w.body = append(w.body, b[:min(room, len(b))]...)
 	}
-	return w.ResponseWriter.Write(b)
 }
 
 // record journals every request it wraps, also one whose connection a
@@ -134,9 +159,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 		cw := &captureWriter{ResponseWriter: w, keepBody: true}
 		defer func() {
 			req := requestOf(r)
-			status, body := cw.status, cw.body
+			status, body, size := cw.status, cw.body, cw.size
 			if req.dropped != nil {
-				status, body = req.dropped.status, req.dropped.body
+				status, body, size = req.dropped.status, req.dropped.body, len(req.dropped.body)
 			}
 			s.journal.add(journalEntry{
 				Time:           pcTime(start),
@@ -149,8 +174,8 @@ func (s *Server) record(next http.Handler) http.Handler {
 				CorrelationID:  req.correlationID,
 				DurationMs:     float64(time.Since(start).Microseconds()) / 1000,
 				RequestHeaders: redactHeaders(r.Header),
-				RequestBody:    journalBody(req.body),
-				ResponseBody:   journalBody(body),
+				RequestBody:    journalBody(req.body, len(req.body)),
+				ResponseBody:   journalBody(body, size),
 				Fault:          req.fault,
 				Replayed:       cw.Header().Get("X-Mocksandbox-Replayed") == "true",
 			})
@@ -174,13 +199,13 @@ func redactHeaders(h http.Header) map[string]string {
 	return out
 }
 
-// journalBody is what an entry keeps of a body: redacted, and clipped to
-// maxJournalBody.
-func journalBody(b []byte) string {
-	if len(b) > maxJournalBody && !mayHoldSecret(b[:maxJournalBody]) {
+// journalBody is what an entry keeps of a body of size bytes, of which b
+// holds the start: redacted, and clipped to maxJournalBody.
+func journalBody(b []byte, size int) string {
+	if size > maxJournalBody && !mayHoldSecret(b[:min(len(b), maxJournalBody)]) {
 		// A secret's value follows its name, so none can be in the part
 		// kept when no name starts in it: only that part is looked at.
-		return clipped(string(b[:maxJournalBody]), len(b))
+		return clipped(string(b[:min(len(b), maxJournalBody)]), size)
 	}
 	out := redactBody(b)
 	if len(out) > maxJournalBody {

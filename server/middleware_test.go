@@ -103,11 +103,11 @@ func TestJournalBodiesAreRedactedAndClipped(t *testing.T) {
 		{`{"pass\u0077ord":"p"}`, `{"password":"***"}`}, // an escape spelling a secret's name
 	}
 	for _, c := range cases {
-		if got := journalBody([]byte(c.in)); got != c.want {
+		if got := journalBody([]byte(c.in), len(c.in)); got != c.want {
 			t.Errorf("journalBody(%s) = %s, want %s", c.in, got, c.want)
 		}
 	}
-	big := journalBody([]byte(`{"a":"` + strings.Repeat("x", maxJournalBody) + `"}`))
+	big := journalBody([]byte(`{"a":"`+strings.Repeat("x", maxJournalBody)+`"}`), maxJournalBody+8)
 	if len(big) > maxJournalBody+64 || !strings.HasSuffix(big, fmt.Sprintf("(clipped: %d bytes in all)", maxJournalBody+8)) {
 		t.Errorf("a big body is kept as %d bytes ending %q", len(big), big[len(big)-40:])
 	}
@@ -118,9 +118,43 @@ func TestJournalBodiesAreRedactedAndClipped(t *testing.T) {
 		{`{"a":"` + pad[:maxJournalBody-22] + `","PassWord":"hunter2"}`, "hunter2"}, // the value straddles the clip
 		{`{"a":"` + pad[:maxJournalBody-12] + `","password":"hunter2"}`, "hunter2"}, // name straddles the clip
 	} {
-		got := journalBody([]byte(c.in))
+		got := journalBody([]byte(c.in), len(c.in))
 		if strings.Contains(got, c.notKept) || !strings.Contains(got, "(clipped: ") || len(got) > maxJournalBody+64 {
 			t.Errorf("journalBody(%d bytes) kept %d bytes: …%s", len(c.in), len(got), got[max(0, len(got)-80):])
+		}
+	}
+}
+
+// The capture keeps what journalBody needs, however the handler splits
+// its writes: the whole body when its kept part names a secret, else only
+// the kept part.
+func TestTheCaptureKeepsWhatRedactionNeeds(t *testing.T) {
+	pad := strings.Repeat("x", maxJournalBody)
+	for _, c := range []struct {
+		writes     []string
+		want       string // in the journal
+		notKept    string
+		wantCopied int // -1: all of it
+	}{
+		// The secret's value starts in the kept part: the whole body is copied and redacted.
+		{[]string{`{"a":"` + pad[:maxJournalBody-24] + `","password":"`, `hunter2","b":"` + pad + `"}`}, "(clipped: ", "hunt", -1},
+		{[]string{`{"a":"` + pad[:100], pad[100:], pad + `"}`}, "(clipped: ", "", maxJournalBody},
+		{[]string{`{"a":"x"}`}, `{"a":"x"}`, "", 9},
+	} {
+		cw := &captureWriter{ResponseWriter: httptest.NewRecorder(), keepBody: true}
+		total := 0
+		for _, w := range c.writes {
+			cw.Write([]byte(w))
+			total += len(w)
+		}
+		got := journalBody(cw.body, cw.size)
+		if c.wantCopied < 0 {
+			c.wantCopied = total
+		}
+		if cw.size != total || len(cw.body) != c.wantCopied || !strings.Contains(got, c.want) ||
+			(c.notKept != "" && strings.Contains(got, c.notKept)) {
+			t.Errorf("%d writes of %d bytes: %d copied (want %d), journal keeps %d bytes: %.80s…", len(c.writes), total,
+				len(cw.body), c.wantCopied, len(got), got)
 		}
 	}
 }

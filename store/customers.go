@@ -245,9 +245,9 @@ func (s *Store) ListCustomers(ctx context.Context, accountID string, f CustomerF
 	defer rows.Close()
 	page := CustomerPage{Last: after, Customers: make([]Customer, 0, min(size, 100))}
 	for rows.Next() {
-		var c Customer
 		var seq int64
-		if err := rows.Scan(&seq, &c.ID, &c.AccountID, &c.ResellerID, &c.CommerceID, &c.Domain, &c.Billing.CompanyName); err != nil {
+		c := Customer{AccountID: accountID}
+		if err := rows.Scan(&seq, &c.ID, &c.ResellerID, &c.CommerceID, &c.Domain, &c.Billing.CompanyName); err != nil {
 			return CustomerPage{}, err
 		}
 		if len(page.Customers) == size {
@@ -290,7 +290,7 @@ func customerListQuery(accountID string, f CustomerFilter, after int64, limit in
 			args = append(args, len(m.prefix), m.prefix)
 		}
 	}
-	return `SELECT seq, id, account_id, reseller_id, commerce_id, domain, company_name FROM customers WHERE ` +
+	return `SELECT seq, id, reseller_id, commerce_id, domain, company_name FROM customers WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ?`, append(args, limit)
 }
 
