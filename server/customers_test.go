@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -478,4 +479,20 @@ func TestRemovingTheRelationshipDeletesASandboxCustomer(t *testing.T) {
 	wantError(t, m.do(call{method: "DELETE", path: "/v1/customers/" + pid, token: primaryToken}), http.StatusBadRequest, 900127)
 	wantError(t, m.do(call{method: "PATCH", path: "/v1/customers/" + pid, token: primaryToken, body: []byte(`{"relationshipToPartner":"none"}`)}), http.StatusBadRequest, 900127)
 	wantError(t, m.do(call{method: "DELETE", path: "/v1/customers/" + uuid.NewString(), token: primaryToken}), http.StatusNotFound, 60003)
+}
+
+// Answers carry their length: a list page over net/http's 2 KiB chunking
+// threshold is not sent chunked.
+func TestAnswersCarryTheirLength(t *testing.T) {
+	m := newMock(t)
+	for i := range 5 {
+		m.mustCreateCustomer(defaultToken, fmt.Sprintf("length%d.onmicrosoft.com", i), "")
+	}
+	r := m.do(call{method: "GET", path: "/v1/customers?size=5", token: defaultToken})
+	if r.status != http.StatusOK || len(r.body) < 2048 {
+		t.Fatalf("%d with %d bytes", r.status, len(r.body))
+	}
+	if got := r.header.Get("Content-Length"); got != strconv.Itoa(len(r.body)) {
+		t.Errorf("Content-Length %q for a body of %d bytes", got, len(r.body))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -247,8 +248,14 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp store.Response) 
 	if resp.ContentType != "" {
 		w.Header().Set("Content-Type", resp.ContentType)
 	}
+	send := r.Method != http.MethodHead && len(resp.Body) > 0
+	if send {
+		// A length rather than net/http's chunked encoding of bodies over
+		// 2 KiB: clients see the size up front, and the body is one write.
+		w.Header().Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	}
 	w.WriteHeader(resp.Status)
-	if r.Method != http.MethodHead && len(resp.Body) > 0 {
+	if send {
 		w.Write(resp.Body)
 	}
 }
