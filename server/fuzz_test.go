@@ -423,3 +423,22 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMayHoldSecret: the journal's one-pass check finds every secret
+// name in any case, and every escape, that a plain search finds.
+func FuzzMayHoldSecret(f *testing.F) {
+	for _, s := range []string{`{"Password":"p"}`, `client_SECRET=x`, `{"refresh_Token":1}`, `{"pass\u0077ord":1}`,
+		`{"a":"pas","s":"sword"}`, `_toke`, "PaSsWoRd", `{"items":[]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lower := bytes.ToLower(b)
+		want := bytes.IndexByte(b, '\\') >= 0
+		for _, mark := range []string{"password", "secret", "_token"} {
+			want = want || bytes.Contains(lower, []byte(mark))
+		}
+		if got := mayHoldSecret(b); got != want {
+			t.Fatalf("mayHoldSecret(%q) = %v, want %v", b, got, want)
+		}
+	})
+}

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -159,9 +158,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 		cw := &captureWriter{ResponseWriter: w, keepBody: true}
 		defer func() {
 			req := requestOf(r)
-			status, body, size := cw.status, cw.body, cw.size
+			status, body := cw.status, cw.journalBody()
 			if req.dropped != nil {
-				status, body, size = req.dropped.status, req.dropped.body, len(req.dropped.body)
+				status, body = req.dropped.status, journalBody(req.dropped.body, len(req.dropped.body))
 			}
 			s.journal.add(journalEntry{
 				Time:           pcTime(start),
@@ -175,7 +174,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 				DurationMs:     float64(time.Since(start).Microseconds()) / 1000,
 				RequestHeaders: redactHeaders(r.Header),
 				RequestBody:    journalBody(req.body, len(req.body)),
-				ResponseBody:   journalBody(body, size),
+				ResponseBody:   body,
 				Fault:          req.fault,
 				Replayed:       cw.Header().Get("X-Mocksandbox-Replayed") == "true",
 			})
@@ -199,6 +198,15 @@ func redactHeaders(h http.Header) map[string]string {
 	return out
 }
 
+// journalBody is what the journal keeps of the response body.
+func (w *captureWriter) journalBody() string {
+	if w.checked && !w.secret {
+		// capture found no secret's name in the part kept, and kept no more.
+		return clipped(string(w.body), w.size)
+	}
+	return journalBody(w.body, w.size)
+}
+
 // journalBody is what an entry keeps of a body of size bytes, of which b
 // holds the start: redacted, and clipped to maxJournalBody.
 func journalBody(b []byte, size int) string {
@@ -215,7 +223,7 @@ func journalBody(b []byte, size int) string {
 }
 
 func clipped(kept string, total int) string {
-	return kept + fmt.Sprintf("… (clipped: %d bytes in all)", total)
+	return kept + "… (clipped: " + strconv.Itoa(total) + " bytes in all)"
 }
 
 // redactBody masks secrets in a JSON or form body. Most bodies name no
@@ -249,25 +257,31 @@ func redactBody(b []byte) string {
 // pass, no copy: it runs on every journaled body.
 func mayHoldSecret(b []byte) bool {
 	for i := 0; i < len(b); i++ {
-		var mark string
-		switch b[i] {
+		switch secretStarts[b[i]] {
+		case 0:
+			continue
 		case '\\':
 			return true // a JSON escape could spell a name: let the decoder read it
-		case 'p', 'P':
-			mark = "password"
-		case 's', 'S':
-			mark = "secret"
+		case 'p':
+			if startsWithMark(b[i:], "password") {
+				return true
+			}
+		case 's':
+			if startsWithMark(b[i:], "secret") {
+				return true
+			}
 		case '_':
-			mark = "_token"
-		default:
-			continue
-		}
-		if startsWithMark(b[i:], mark) {
-			return true
+			if startsWithMark(b[i:], "_token") {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// secretStarts maps the bytes mayHoldSecret stops at to what they may
+// start: one table load per byte.
+var secretStarts = [256]byte{'p': 'p', 'P': 'p', 's': 's', 'S': 's', '_': '_', '\\': '\\'}
 
 // startsWithMark reports whether b starts with mark, whose first byte the
 // caller matched and whose others are lower-case letters, in any case.

@@ -147,7 +147,7 @@ func TestTheCaptureKeepsWhatRedactionNeeds(t *testing.T) {
 			cw.Write([]byte(w))
 			total += len(w)
 		}
-		got := journalBody(cw.body, cw.size)
+		got := cw.journalBody()
 		if c.wantCopied < 0 {
 			c.wantCopied = total
 		}
