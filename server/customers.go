@@ -96,7 +96,7 @@ func parseNewCustomer(body []byte) (store.NewCustomer, error) {
 
 // newCustomerJSON renders a customer as GET /v1/customers/{id} does.
 func newCustomerJSON(c store.Customer) customer {
-	out := listedCustomerJSON(c)
+	out := listedCustomerJSON(c.Listed())
 	delegated := true
 	out.AllowDelegatedAccess = &delegated
 	out.BillingProfile = &billingProfile{
@@ -112,14 +112,14 @@ func newCustomerJSON(c store.Customer) customer {
 }
 
 // listedCustomerJSON renders a customer as the customer list does.
-func listedCustomerJSON(c store.Customer) customer {
+func listedCustomerJSON(c store.ListedCustomer) customer {
 	return customer{
 		ID:         c.ID,
 		CommerceID: c.CommerceID,
 		CompanyProfile: companyProfile{
 			TenantID:    c.ID,
 			Domain:      c.Domain,
-			CompanyName: c.Billing.CompanyName,
+			CompanyName: c.CompanyName,
 			Links:       selfLink("/customers/" + c.ID + "/profiles/company"),
 			Attributes:  attributes{"CustomerCompanyProfile"},
 		},

@@ -222,12 +222,25 @@ type CustomerFilter struct {
 	DomainPrefix      string
 }
 
+// ListedCustomer is what a customer listing shows of a customer. Reading
+// only that, not whole customers, saved a third of a list page's time.
+type ListedCustomer struct {
+	ID          string
+	ResellerID  string
+	CommerceID  string
+	Domain      string
+	CompanyName string
+}
+
+// Listed is what a listing shows of c.
+func (c Customer) Listed() ListedCustomer {
+	return ListedCustomer{ID: c.ID, ResellerID: c.ResellerID, CommerceID: c.CommerceID, Domain: c.Domain,
+		CompanyName: c.Billing.CompanyName}
+}
+
 // CustomerPage is one page of a listing in creation order.
 type CustomerPage struct {
-	// Customers hold what a listing shows: ID, AccountID, ResellerID,
-	// CommerceID, Domain and Billing.CompanyName. The rest is left empty:
-	// reading and decoding it was a third of a list page's time.
-	Customers []Customer
+	Customers []ListedCustomer
 	// Last is the paging position after this page; More says whether
 	// customers remain after it.
 	Last int64
@@ -243,11 +256,11 @@ func (s *Store) ListCustomers(ctx context.Context, accountID string, f CustomerF
 		return CustomerPage{}, err
 	}
 	defer rows.Close()
-	page := CustomerPage{Last: after, Customers: make([]Customer, 0, min(size, 100))}
+	page := CustomerPage{Last: after, Customers: make([]ListedCustomer, 0, min(size, 64))}
 	for rows.Next() {
 		var seq int64
-		c := Customer{AccountID: accountID}
-		if err := rows.Scan(&seq, &c.ID, &c.ResellerID, &c.CommerceID, &c.Domain, &c.Billing.CompanyName); err != nil {
+		var c ListedCustomer
+		if err := rows.Scan(&seq, &c.ID, &c.ResellerID, &c.CommerceID, &c.Domain, &c.CompanyName); err != nil {
 			return CustomerPage{}, err
 		}
 		if len(page.Customers) == size {
