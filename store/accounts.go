@@ -32,7 +32,8 @@ func scanAccount(row rowScanner, extra ...any) (Account, error) {
 	if err := row.Scan(dest...); err != nil {
 		return Account{}, err
 	}
-	if err := json.Unmarshal([]byte(address), &a.Address); err != nil {
+	var err error
+	if a.Address, err = decodeAddress(address); err != nil {
 		return Account{}, fmt.Errorf("account %s address: %w", a.ID, err)
 	}
 	a.Limits = limits.Limits{

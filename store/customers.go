@@ -187,7 +187,8 @@ func scanCustomer(row rowScanner) (Customer, error) {
 		&c.Billing.ID, &c.Billing.Email, &c.Billing.Culture, &c.Billing.Language, &address, &c.Billing.ETag, &created); err != nil {
 		return Customer{}, err
 	}
-	if err := json.Unmarshal([]byte(address), &c.Billing.Address); err != nil {
+	var err error
+	if c.Billing.Address, err = decodeAddress(address); err != nil {
 		return Customer{}, fmt.Errorf("customer %s address: %w", c.ID, err)
 	}
 	c.CreatedAt = time.Unix(0, created).UTC()

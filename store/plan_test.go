@@ -18,8 +18,8 @@ func TestCustomerListingsAreIndexSearchesWithinTheAccount(t *testing.T) {
 	}
 	defer s.Close()
 	const reseller = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
-	byAccount := "SEARCH customers USING INDEX customers_account (account_id=? AND seq>?)"
-	byReseller := "SEARCH customers USING INDEX customers_reseller (account_id=? AND reseller_id=? AND seq>?)"
+	byAccount := "SEARCH customers USING COVERING INDEX customers_account (account_id=? AND seq>?)"
+	byReseller := "SEARCH customers USING COVERING INDEX customers_reseller (account_id=? AND reseller_id=? AND seq>?)"
 	for _, c := range []struct {
 		name string
 		f    CustomerFilter
