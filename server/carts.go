@@ -142,13 +142,19 @@ func cartLineID(o object, index int) (string, error) {
 	return "", badInput("%s must be a string or a whole number", o.field("id"))
 }
 
-func cartPartners(lines []store.CartLine) bool {
+// cartLinesOf reads the request's cart lines; naming a partner of record
+// needs App+User (SPEC §3.0), so an app-only caller may not.
+func (s *Server) cartLinesOf(req *request) ([]store.CartLine, error) {
+	lines, err := s.parseCartLines(req.body)
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range lines {
-		if l.PartnerID != "" {
-			return true
+		if l.PartnerID != "" && req.principal.AppOnly {
+			return nil, errAppOnly
 		}
 	}
-	return false
+	return lines, nil
 }
 
 // createCart is POST /v1/customers/{id}/carts.
@@ -156,12 +162,9 @@ func (s *Server) createCart(w http.ResponseWriter, r *http.Request) {
 	req := requestOf(r)
 	customerID := pathParam(r, "customerId")
 	s.write(w, r, func(ctx context.Context, tx *store.Tx) store.Response {
-		lines, err := s.parseCartLines(req.body)
+		lines, err := s.cartLinesOf(req)
 		if err != nil {
 			return fail(ctx, err)
-		}
-		if cartPartners(lines) && req.principal.AppOnly {
-			return fail(ctx, errAppOnly)
 		}
 		cart, err := tx.CreateCart(ctx, req.principal.Account.ID, customerID, lines)
 		if err != nil {
@@ -187,12 +190,9 @@ func (s *Server) putCart(w http.ResponseWriter, r *http.Request) {
 	req := requestOf(r)
 	customerID, cartID := pathParam(r, "customerId"), pathParam(r, "cartId")
 	s.write(w, r, func(ctx context.Context, tx *store.Tx) store.Response {
-		lines, err := s.parseCartLines(req.body)
+		lines, err := s.cartLinesOf(req)
 		if err != nil {
 			return fail(ctx, err)
-		}
-		if cartPartners(lines) && req.principal.AppOnly {
-			return fail(ctx, errAppOnly)
 		}
 		cart, err := tx.ReplaceCartLines(ctx, req.principal.Account.ID, customerID, cartID, lines)
 		if err != nil {

@@ -233,7 +233,7 @@ func (w *crashWorker) list(t *testing.T, baseURL string) listed {
 	var rel struct {
 		Items []struct{ ID, Name string } `json:"items"`
 	}
-	crashGetJSON(t, baseURL, w.token, "/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf", &rel)
+	getJSON(t, baseURL, w.token, "/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf", &rel)
 	for _, it := range rel.Items {
 		l.resellers[it.ID] = it.Name
 	}
@@ -245,7 +245,7 @@ func (w *crashWorker) list(t *testing.T, baseURL string) listed {
 			} `json:"companyProfile"`
 		} `json:"items"`
 	}
-	crashGetJSON(t, baseURL, w.token, "/v1/customers?size=500", &cust)
+	getJSON(t, baseURL, w.token, "/v1/customers?size=500", &cust)
 	for _, it := range cust.Items {
 		l.customers[it.ID] = it.CompanyProfile.Domain
 	}
@@ -361,7 +361,7 @@ func (w *crashWorker) verify(t *testing.T, baseURL string) {
 		var one struct {
 			AssociatedPartnerID string `json:"associatedPartnerId"`
 		}
-		crashGetJSON(t, baseURL, w.token, "/v1/customers/"+id, &one)
+		getJSON(t, baseURL, w.token, "/v1/customers/"+id, &one)
 		if one.AssociatedPartnerID != c.reseller {
 			t.Errorf("worker %s: customer %s has associatedPartnerId %q, want %q", w.id, id, one.AssociatedPartnerID, c.reseller)
 		}
@@ -504,17 +504,5 @@ func requireConsistentFile(t *testing.T, path string) {
 		if n != 0 {
 			t.Errorf("%s: %d %s", path, n, what)
 		}
-	}
-}
-
-// crashGetJSON GETs path and decodes its 200 answer into into.
-func crashGetJSON(t *testing.T, baseURL, token, path string, into any) {
-	t.Helper()
-	resp := do(t, baseURL, pcRequest{method: http.MethodGet, path: path, token: token})
-	if resp.status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, resp.status, resp.body)
-	}
-	if err := json.Unmarshal(resp.body, into); err != nil {
-		t.Fatalf("GET %s: %v: %s", path, err, resp.body)
 	}
 }

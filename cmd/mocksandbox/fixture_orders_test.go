@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,17 +39,6 @@ type servedSubscription struct {
 	Attributes        struct {
 		ETag string `json:"etag"`
 	} `json:"attributes"`
-}
-
-func getJSON(t *testing.T, baseURL, token, path string, into any) {
-	t.Helper()
-	resp := do(t, baseURL, pcRequest{method: http.MethodGet, path: path, token: token})
-	if resp.status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, resp.status, resp.body)
-	}
-	if err := json.Unmarshal(resp.body, into); err != nil {
-		t.Fatalf("GET %s: %v: %s", path, err, resp.body)
-	}
 }
 
 func TestFixtureOrdersSubscriptionsAndCatalogAreServed(t *testing.T) {

@@ -236,18 +236,12 @@ func requireError(t *testing.T, what string, resp pcResponse, status, code int) 
 // customerIDs is GET /v1/customers as ids in the order listed.
 func customerIDs(t *testing.T, baseURL, token string) []string {
 	t.Helper()
-	resp := do(t, baseURL, pcRequest{method: http.MethodGet, path: "/v1/customers", token: token})
-	if resp.status != http.StatusOK {
-		t.Fatalf("GET /v1/customers: %d %s", resp.status, resp.body)
-	}
 	var list struct {
 		Items []struct {
 			ID string `json:"id"`
 		} `json:"items"`
 	}
-	if err := json.Unmarshal(resp.body, &list); err != nil {
-		t.Fatalf("GET /v1/customers: %v: %s", err, resp.body)
-	}
+	getJSON(t, baseURL, token, "/v1/customers", &list)
 	ids := make([]string, len(list.Items))
 	for i, it := range list.Items {
 		ids[i] = it.ID

@@ -364,23 +364,29 @@ func createdResellerID(t *testing.T, body []byte) string {
 	return created.AccountID
 }
 
+// getJSON GETs path and decodes its 200 answer into into.
+func getJSON(t *testing.T, baseURL, token, path string, into any) {
+	t.Helper()
+	resp := do(t, baseURL, pcRequest{method: http.MethodGet, path: path, token: token})
+	if resp.status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.status, resp.body)
+	}
+	if err := json.Unmarshal(resp.body, into); err != nil {
+		t.Fatalf("GET %s: %v: %s", path, err, resp.body)
+	}
+}
+
 // listResellerIDs is GET /v1/relationships for the caller's indirect
 // resellers, as ids in the order listed.
 func listResellerIDs(t *testing.T, baseURL, token string) []string {
 	t.Helper()
-	resp := do(t, baseURL, pcRequest{method: http.MethodGet, path: "/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf", token: token})
-	if resp.status != http.StatusOK {
-		t.Fatalf("GET /v1/relationships: %d %s", resp.status, resp.body)
-	}
 	var list struct {
 		TotalCount int `json:"totalCount"`
 		Items      []struct {
 			ID string `json:"id"`
 		} `json:"items"`
 	}
-	if err := json.Unmarshal(resp.body, &list); err != nil {
-		t.Fatalf("GET /v1/relationships: %v: %s", err, resp.body)
-	}
+	getJSON(t, baseURL, token, "/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf", &list)
 	if list.TotalCount != len(list.Items) {
 		t.Errorf("GET /v1/relationships: totalCount %d, but %d items", list.TotalCount, len(list.Items))
 	}
